@@ -1,0 +1,39 @@
+"""Recording events in the caller's transaction. Publishing happens after commit (issue 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from notifications.models import Event
+from placements.models import Region
+
+
+def record_event(
+    *,
+    region_id: int,
+    type: str,
+    payload: dict[str, Any],
+    audience: Iterable[int] = (),
+    version: int = 1,
+) -> Event:
+    """Write an event with the region's next sequence number.
+
+    Precondition: called inside the transaction that makes the change. Locks the region row,
+    so sequence numbers have no gaps and follow commit order within a region.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change")
+    region = Region.objects.select_for_update().only("id", "last_event_seq").get(pk=region_id)
+    region.last_event_seq += 1
+    Region.objects.filter(pk=region_id).update(last_event_seq=region.last_event_seq)
+    return Event.objects.create(
+        region_id=region_id,
+        seq=region.last_event_seq,
+        type=type,
+        version=version,
+        payload=payload,
+        audience=sorted(set(audience)),
+    )

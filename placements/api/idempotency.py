@@ -1,0 +1,98 @@
+"""Idempotent POSTs: a repeated `Idempotency-Key` returns the first answer, creates nothing new.
+
+The record is written in the same transaction as the change. Two identical requests racing
+each other meet at the unique (user, key) index: the loser's whole transaction rolls back
+and it replays the winner's answer, so exactly one change commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from placements.api.errors import error_body
+from placements.errors import FieldError
+from placements.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(request: Request) -> str:
+    if request.content_type and request.content_type.startswith("application/json"):
+        body = json.dumps(request.data, sort_keys=True, default=str).encode()
+    else:
+        # Uploads: hash the raw bytes the client sent.
+        body = request._request.body if hasattr(request, "_request") else b""
+    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.request_fingerprint != fingerprint:
+        return Response(
+            error_body(
+                "client_error",
+                [
+                    FieldError(
+                        "headers.Idempotency-Key",
+                        "key_reused",
+                        "This Idempotency-Key was used for a different request.",
+                    )
+                ],
+            ),
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorate a POST handler of a DRF view to honour the Idempotency-Key header."""
+
+    @functools.wraps(view_method)
+    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return Response(
+                error_body(
+                    "validation_error",
+                    [FieldError("headers.Idempotency-Key", "invalid", "1 to 255 characters.")],
+                ),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        fingerprint = _fingerprint(request)
+        existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if existing is not None:
+            return _replay(existing, fingerprint)
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                if status.is_success(response.status_code):
+                    IdempotencyRecord.objects.create(
+                        user=request.user,
+                        key=key,
+                        method=request.method,
+                        path=request.path[:500],
+                        request_fingerprint=fingerprint,
+                        response_status=response.status_code,
+                        response_body=response.data,
+                    )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint)
+        return response
+
+    return wrapper

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from placements.api import views
+
+router = DefaultRouter()
+router.register("requests", views.PlacementRequestViewSet, basename="request")
+router.register("plekken", views.PlekViewSet, basename="plek")
+router.register("locations", views.LocationViewSet, basename="location")
+router.register("sources", views.SupervisionSourceViewSet, basename="source")
+router.register("placements", views.PlacementViewSet, basename="placement")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("opleidingen", views.OpleidingViewSet, basename="opleiding")
+router.register("postcode-areas", views.PostcodeAreaViewSet, basename="postcode-area")
+
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("", include(router.urls)),
+]

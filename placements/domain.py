@@ -1,0 +1,136 @@
+"""Domain vocabulary shared by models, API, imports and the allocation loader.
+
+Plain choices, no ORM: the allocation engine uses the same string values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    SCHOOL = "school", "School (onderwijsinstelling)"
+    CARE = "care", "Care organisation (zorgorganisatie)"
+    COORDINATION = "coordination", "Regional coordination office"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer (read only)"
+
+
+class Niveau(models.TextChoices):
+    MBO1 = "mbo1", "MBO 1"
+    MBO2 = "mbo2", "MBO 2"
+    MBO3 = "mbo3", "MBO 3"
+    MBO4 = "mbo4", "MBO 4"
+    AD = "ad", "Associate degree"
+    HBO = "hbo", "HBO"
+    WO = "wo", "WO"
+
+
+class Leerweg(models.TextChoices):
+    BOL = "bol", "BOL (school-based, with a stage)"
+    BBL = "bbl", "BBL (work-based)"
+    VOLTIJD = "voltijd", "Voltijd (HBO/WO full-time)"
+    DEELTIJD = "deeltijd", "Deeltijd (HBO/WO part-time)"
+    DUAAL = "duaal", "Duaal (HBO/WO work-based)"
+
+
+class Sector(models.TextChoices):
+    VVT = "vvt", "VVT (elderly care)"
+    GHZ = "ghz", "GHZ (disability care)"
+    GGZ = "ggz", "GGZ (mental health)"
+    ZIEKENHUIS = "ziekenhuis", "Ziekenhuis (hospital)"
+    JEUGDZORG = "jeugdzorg", "Jeugdzorg (youth care)"
+    WELZIJN = "welzijn", "Welzijn (welfare)"
+    THUISZORG = "thuiszorg", "Thuiszorg (home care)"
+    KRAAMZORG = "kraamzorg", "Kraamzorg (maternity care)"
+    HUISARTSENZORG = "huisartsenzorg", "Huisartsenzorg (GP care)"
+
+
+class Doelgroep(models.TextChoices):
+    EERSTEJAARS = "eerstejaars", "Eerstejaars student"
+    OUDEREJAARS = "ouderejaars", "Ouderejaars student"
+    ZIJ_INSTROMER = "zij_instromer", "Zij-instromer (career switcher)"
+    HERINTREDER = "herintreder", "Herintreder (returner)"
+    ANDERSTALIG = "anderstalig", "Anderstalige student (non-native speaker)"
+    STARTER = "starter", "Starter"
+
+
+class SupervisionKind(models.TextChoices):
+    WERKBEGELEIDER = "werkbegeleider", "Werkbegeleider (individual work supervisor)"
+    SENIOR_WERKBEGELEIDER = "senior_werkbegeleider", "Senior werkbegeleider (group)"
+    LEERCOACH = "leercoach", "Leercoach (group)"
+    INWERKCOACH = "inwerkcoach", "Inwerkcoach (group)"
+    STUDENT_ONDERSTEUNER = "student_ondersteuner", "Student-ondersteuner (peer mentor)"
+    DOCENT_BEGELEIDER = "docent_begeleider", "Docent-begeleider (teacher from the school)"
+    REGIONALE_POOL = "regionale_pool", "Regionale pool"
+    LEERAFDELING = "leerafdeling", "Leerafdeling (learning ward)"
+
+
+# Kinds whose scope is one location of a care organisation.
+LOCATION_KINDS = (
+    SupervisionKind.WERKBEGELEIDER,
+    SupervisionKind.SENIOR_WERKBEGELEIDER,
+    SupervisionKind.LEERCOACH,
+    SupervisionKind.INWERKCOACH,
+    SupervisionKind.STUDENT_ONDERSTEUNER,
+)
+GROUP_KINDS = (
+    SupervisionKind.SENIOR_WERKBEGELEIDER,
+    SupervisionKind.LEERCOACH,
+    SupervisionKind.INWERKCOACH,
+)
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", "Open (waiting for a place)"
+    PROPOSED = "proposed", "Proposed to a care organisation"
+    ACCEPTED = "accepted", "Accepted by the care organisation"
+    CONFIRMED = "confirmed", "Confirmed by the school"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class PlekStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class PlacementStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# A placement in one of these states holds a seat and supervision hours.
+LIVE_PLACEMENT_STATUSES = (
+    PlacementStatus.PROPOSED,
+    PlacementStatus.ACCEPTED,
+    PlacementStatus.CONFIRMED,
+)
+
+
+def iso_week_span(start: dt.date, end: dt.date) -> int:
+    """Number of ISO weeks touched by [start, end], both inclusive."""
+    start_monday = start - dt.timedelta(days=start.weekday())
+    end_monday = end - dt.timedelta(days=end.weekday())
+    return (end_monday - start_monday).days // 7 + 1
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points: reisafstand 'as the crow flies'."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))

@@ -72,7 +72,7 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
-def client_for(world: World):  # noqa: ANN201
+def client_for(world: World):
     """An API client authenticated by token as one of the named users."""
 
     def make(username: str) -> APIClient:

@@ -5,12 +5,15 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from placements.views import home
+
 
 def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("placements.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -27,6 +27,8 @@ class AllocationRun(models.Model):
     unplaced = models.PositiveIntegerField(default=0)
     upper_bound = models.FloatField(null=True, blank=True)
     objective = models.JSONField(default=dict, blank=True)
+    # The engine's result in the documented JSON format (docs/allocation-format.md).
+    result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -94,3 +94,22 @@ ensure_redis() {
     --dir /var/lib/redis --logfile /var/log/redis/leerplek.log
   wait_for_port 127.0.0.1 6379 Redis
 }
+
+# Create the database named in DATABASE_URL when the server has none of that name.
+ensure_database() {
+  "$PY" - <<'PY'
+import os
+import dj_database_url
+import psycopg
+from psycopg import sql
+
+cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
+if "postgresql" in cfg["ENGINE"]:
+    params = dict(host=cfg["HOST"] or None, port=cfg["PORT"] or None, user=cfg["USER"] or None,
+                  password=cfg["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+PY
+}

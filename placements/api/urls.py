@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from coordination.api import views as coordination_views
 from placements.api import views
 
 router = DefaultRouter()
@@ -16,6 +17,14 @@ router.register("organisations", views.OrganisationViewSet, basename="organisati
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("opleidingen", views.OpleidingViewSet, basename="opleiding")
 router.register("postcode-areas", views.PostcodeAreaViewSet, basename="postcode-area")
+router.register(
+    "allocation-runs", coordination_views.AllocationRunViewSet, basename="allocation-run"
+)
+router.register(
+    "allocation-problems",
+    coordination_views.AllocationProblemViewSet,
+    basename="allocation-problem",
+)
 
 urlpatterns = [
     path("me/", views.me, name="me"),

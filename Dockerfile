@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+COPY config ./config
+COPY placements ./placements
+COPY coordination ./coordination
+COPY notifications ./notifications
+COPY workers ./workers
+COPY manage.py ./
+RUN pip install --no-cache-dir -c constraints.txt -e . \
+    && LEERPLEK_ENV=production SECRET_KEY=collectstatic DATABASE_URL=sqlite:////tmp/x.db \
+       REDIS_URL=redis://localhost ALLOWED_HOSTS=x python manage.py collectstatic --noinput
+RUN useradd --system leerplek && mkdir -p /app/var && chown leerplek /app/var
+USER leerplek
+EXPOSE 8000
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

@@ -5,7 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from coordination.api import views as coordination_views
-from placements.api import views
+from placements.api import import_views, views
 
 router = DefaultRouter()
 router.register("requests", views.PlacementRequestViewSet, basename="request")
@@ -29,5 +29,8 @@ router.register(
 urlpatterns = [
     path("me/", views.me, name="me"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("requests/import/", import_views.RequestImportView.as_view(), name="request-import"),
+    path("plekken/import/", import_views.PlekImportView.as_view(), name="plek-import"),
+    path("sources/import/", import_views.SourceImportView.as_view(), name="source-import"),
     path("", include(router.urls)),
 ]

@@ -388,11 +388,21 @@ class _Builder:
             region = self.regions[care.region]
             regular = [t for t in care.teams if not t.leerafdeling]
             leer = [t for t in care.teams if t.leerafdeling]
-            for index, loc in enumerate(self.locations[care.slug]):
+            locations = self.locations[care.slug]
+            chosen: list[list[data.TeamSpec]] = []
+            for index in range(len(locations)):
                 count = min(len(regular), self.rng.choice((2, 3, 3, 4)))
                 teams = self.rng.sample(regular, count)
                 if index == 0:
                     teams += leer  # one learning ward per organisation, at its main location
+                chosen.append(teams)
+            # Every sector the organisation works in shows up somewhere (e.g. its kraamzorg).
+            covered = {t.sector for teams in chosen for t in teams}
+            for team in regular:
+                if team.sector not in covered:
+                    chosen[-1].append(team)
+                    covered.add(team.sector)
+            for loc, teams in zip(locations, chosen, strict=True):
                 for team in teams:
                     team_name = team.name
                     if team.sector in ("vvt", "ghz", "ggz", "jeugdzorg") and not team.leerafdeling:

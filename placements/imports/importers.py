@@ -539,7 +539,7 @@ def import_rows(
     total = len(sheet.rows)
     for done, row in enumerate(sheet.rows, start=1):
         row_errors, data = _check_row(spec, ctx, row, missing)
-        if not row_errors and kind == "requests":
+        if data is not None and not row_errors and kind == "requests":
             key = (data["student_pseudonym"], str(data["start_date"]))
             if key in seen_students:
                 row_errors.append(
@@ -553,7 +553,7 @@ def import_rows(
                 )
             seen_students.setdefault(key, row.number)
         errors.extend(row_errors)
-        if not row_errors and not missing:
+        if data is not None and not row_errors and not missing:
             checked.append((row, data))
         if progress:
             progress("check", done, total)
@@ -638,6 +638,8 @@ def _field_error(spec: Kind, row: int, path: str, code: str, message: str) -> Ro
     if not match:
         return _error(row, None, code, message)
     field_name, suffix = match.groups()
+    # DRF reports list items as dict keys (`acceptable_sectors.1`); services as `[1]`.
+    suffix = re.sub(r"\.(\d+)(?=[.\[]|$)", r"[\1]", suffix)
     column = spec.field_columns.get(field_name, field_name)
     if spec.column(column) is None:  # e.g. `school` from a service: about the row as a whole
         return _error(row, None, code, message)
@@ -646,7 +648,7 @@ def _field_error(spec: Kind, row: int, path: str, code: str, message: str) -> Ro
 
 def _check_row(
     spec: Kind, ctx: Context, row: Row, missing: set[str | None]
-) -> tuple[list[RowError], dict[str, Any]]:
+) -> tuple[list[RowError], dict[str, Any] | None]:
     failed: dict[str, CellError] = {}
     data: dict[str, Any] = {}
     for column in spec.columns:
@@ -660,6 +662,12 @@ def _check_row(
             continue
         if column.field:
             data[column.field] = value
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end < start:
+        # The serializer checks this only when every field is valid; say it now, with the rest.
+        failed["end_date"] = CellError(
+            "dates_out_of_order", "The end date is before the start date."
+        )
     cells = {c: v for c, v in row.values.items() if c not in failed}
     failed.update(spec.resolve(ctx, data, cells))
     for column in spec.columns:
@@ -690,8 +698,8 @@ def _check_row(
             continue
         errors.append(error)
     # No errors left means every complaint was about a column reported missing in the header;
-    # the caller saves nothing in that case.
-    return errors, {}
+    # the row is still not valid (data None).
+    return errors, None
 
 
 def _integrity_error(row: int, exc: IntegrityError) -> RowError:

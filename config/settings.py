@@ -132,6 +132,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"workers.tasks.allocate_region": {"queue": "allocation"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    # The database knows which regions still need a run; this finds them within seconds even
+    # when a worker died holding one (the broker would wait for its visibility timeout).
+    "sweep-allocations": {
+        "task": "workers.tasks.sweep_allocations",
+        "schedule": env_int("ALLOCATION_SWEEP_SECONDS", 15),
+    },
+    "publish-events": {
+        "task": "workers.tasks.publish_events",
+        "schedule": env_int("EVENT_SWEEP_SECONDS", 5),
+    },
+    "expire-proposals": {"task": "workers.tasks.expire_proposals", "schedule": 300.0},
+}
 
 # --- Auth, API ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

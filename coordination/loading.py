@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from coordination import engine
 from placements.domain import LIVE_PLACEMENT_STATUSES, PlacementStatus, PlekStatus, RequestStatus
 from placements.models import (
@@ -17,6 +19,13 @@ from placements.models import (
 
 # Placements the engine must leave where they are.
 FIXED_STATUSES = (PlacementStatus.ACCEPTED, PlacementStatus.CONFIRMED)
+
+# A request is never proposed again to a plek where it was declined, expired or withdrawn by
+# one of the parties (a withdrawal by the engine itself, when it moves a proposal, has no
+# reason and does not count).
+REFUSED_PLACEMENTS = Q(status__in=[PlacementStatus.DECLINED, PlacementStatus.EXPIRED]) | (
+    Q(status=PlacementStatus.WITHDRAWN) & ~Q(decline_reason="")
+)
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,11 @@ def load_problem(region: Region) -> LoadedRegion:
         preferences.setdefault(request_id, []).append(plek_id)
 
     excluded: dict[int, set[int]] = {}
-    for request_id, plek_id in Placement.objects.filter(
-        request__region=region,
-        status__in=[PlacementStatus.DECLINED, PlacementStatus.EXPIRED],
-    ).values_list("request_id", "plek_id"):
+    for request_id, plek_id in (
+        Placement.objects.filter(request__region=region)
+        .filter(REFUSED_PLACEMENTS)
+        .values_list("request_id", "plek_id")
+    ):
         excluded.setdefault(request_id, set()).add(plek_id)
 
     requests = tuple(

@@ -68,3 +68,25 @@ class UnplacedRequest(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id}: request {self.request_id} {self.reason}"
+
+
+class AllocationQueue(models.Model):
+    """Per region: does it need an allocation run, and who holds the lease to run it.
+
+    The database, not the broker, knows which regions still need a run: `pending` is set by
+    every trigger and cleared only when a run that started after the trigger has finished. A
+    worker holds `lease_until` while it runs and extends it by heartbeat; a killed worker's
+    lease simply runs out and the sweeper starts the run again.
+    """
+
+    region = models.OneToOneField(
+        "placements.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    pending = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: pending={self.pending} lease_until={self.lease_until}"

@@ -6,16 +6,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coordination import engine
 from coordination.engine.jsonio import result_to_dict
-from coordination.loading import LoadedRegion, load_problem
-from coordination.models import AllocationRun, RunStatus, UnplacedRequest
+from coordination.loading import REFUSED_PLACEMENTS, LoadedRegion, load_problem
+from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from notifications.outbox import record_event
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
@@ -44,6 +47,7 @@ def allocation_run(
     trigger: str = "manual",
     time_limit: float | None = None,
     progress: Progress | None = None,
+    lease_held: bool = False,
 ) -> AllocationRun:
     """Run the engine for one region and store its proposals.
 
@@ -53,6 +57,11 @@ def allocation_run(
     """
     try:
         with transaction.atomic():
+            if lease_held:
+                # Holding the region's lease, any run still marked running lost its worker.
+                AllocationRun.objects.filter(region=region, status=RunStatus.RUNNING).update(
+                    status=RunStatus.FAILED, finished_at=timezone.now(), error="worker lost"
+                )
             run = AllocationRun.objects.create(
                 region=region, trigger=trigger, status=RunStatus.RUNNING, started_at=timezone.now()
             )
@@ -96,18 +105,31 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        # Lock order everywhere: plek, request, placement (see placements/proposals.py).
+        live_request_ids = list(
+            Placement.objects.filter(
+                request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES
+            ).values_list("request_id", flat=True)
+        )
+        requests = {
+            r.pk: r
+            for r in PlacementRequest.objects.select_for_update()
+            .filter(pk__in=sorted({*wanted, *live_request_ids}))
+            .order_by("pk")
+        }
         live = {
             p.request_id: p
             for p in Placement.objects.select_for_update()
             .filter(request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES)
             .order_by("pk")
         }
-        requests = {
-            r.pk: r
-            for r in PlacementRequest.objects.select_for_update()
-            .filter(pk__in=list(wanted))
-            .order_by("pk")
-        }
+
+        # Re-read under the locks: a proposal declined while the engine ran must not return.
+        refused = set(
+            Placement.objects.filter(request_id__in=list(wanted))
+            .filter(REFUSED_PLACEMENTS)
+            .values_list("request_id", "plek_id")
+        )
 
         # Proposals the engine moved or dropped are withdrawn (fixed ones it never touches).
         for request_id, placement in live.items():
@@ -130,7 +152,7 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
                 request is None
                 or request.status == RequestStatus.WITHDRAWN
                 or assignment.plek_id not in open_pleks
-                or assignment.plek_id in loaded.excluded_plekken.get(request_id, ())
+                or (request_id, assignment.plek_id) in refused
             ):
                 continue  # Changed since loading, or declined there before.
             placement = Placement.objects.create(
@@ -192,3 +214,128 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             type="allocation.finished",
             payload={"run_id": run.pk, "placed": run.placed, "unplaced": run.unplaced},
         )
+
+
+# --- Coalesced runs (the Celery task's service) ---------------------------------------
+
+LEASE = dt.timedelta(seconds=30)
+HEARTBEAT_SECONDS = 10.0
+PROGRESS_EVENT_SECONDS = 1.0
+
+
+def allocation_claim(*, region_id: int, owner: str) -> dt.datetime | None:
+    """Take the region's lease if a run is pending and nobody holds a live lease.
+
+    One conditional UPDATE: of any number of concurrent claimers exactly one wins.
+    Returns the claim time (runs started after a trigger satisfy it), or None.
+    """
+    now = timezone.now()
+    claimed = (
+        AllocationQueue.objects.filter(region_id=region_id, pending=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + LEASE, lease_owner=owner)
+    )
+    return now if claimed else None
+
+
+def allocation_heartbeat(*, region_id: int, owner: str) -> bool:
+    return bool(
+        AllocationQueue.objects.filter(region_id=region_id, lease_owner=owner).update(
+            lease_until=timezone.now() + LEASE
+        )
+    )
+
+
+def allocation_release(*, region_id: int, owner: str, claimed_at: dt.datetime, done: bool) -> bool:
+    """Give the lease back. Returns whether the region needs another run.
+
+    `pending` is cleared only when the run succeeded and no trigger arrived after its claim,
+    so triggers during a run cause exactly one more run.
+    """
+    with transaction.atomic():
+        queue = AllocationQueue.objects.select_for_update().get(region_id=region_id)
+        if queue.lease_owner != owner:
+            return queue.pending
+        if done and queue.requested_at is not None and queue.requested_at <= claimed_at:
+            queue.pending = False
+        queue.lease_until = None
+        queue.lease_owner = ""
+        queue.save()
+        return queue.pending
+
+
+class _Heartbeat(threading.Thread):
+    """Keeps the lease alive while the engine runs; a killed process stops beating."""
+
+    def __init__(self, region_id: int, owner: str) -> None:
+        super().__init__(daemon=True, name=f"allocation-heartbeat-{region_id}")
+        self.region_id, self.owner = region_id, owner
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                allocation_heartbeat(region_id=self.region_id, owner=self.owner)
+        finally:
+            connection.close()
+
+
+def _progress_events(region_id: int) -> Progress:
+    last = 0.0
+
+    def report(stage: str, fraction: float) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < PROGRESS_EVENT_SECONDS:
+            return
+        last = now
+        with transaction.atomic():
+            record_event(
+                region_id=region_id,
+                type="allocation.progress",
+                payload={"stage": stage, "fraction": round(fraction, 3)},
+            )
+
+    return report
+
+
+def allocation_run_pending(*, region_id: int, owner: str) -> tuple[AllocationRun | None, bool]:
+    """Run the region's allocation if it is pending and free; returns (run, needs_another).
+
+    Safe to call any number of times concurrently and to redeliver: only the lease holder
+    runs, and storing a run's result twice changes nothing.
+    """
+    claimed_at = allocation_claim(region_id=region_id, owner=owner)
+    if claimed_at is None:
+        return None, False
+    heartbeat = _Heartbeat(region_id, owner)
+    heartbeat.start()
+    done = False
+    try:
+        region = Region.objects.get(pk=region_id)
+        reason = AllocationQueue.objects.values_list("reason", flat=True).get(region_id=region_id)
+        run = allocation_run(
+            region=region,
+            trigger=reason or "event",
+            progress=_progress_events(region_id),
+            lease_held=True,
+        )
+        done = True
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
+        close_old_connections()
+        again = allocation_release(
+            region_id=region_id, owner=owner, claimed_at=claimed_at, done=done
+        )
+    return run, again
+
+
+def regions_needing_allocation() -> list[int]:
+    """Regions with a pending run and no live lease: the sweeper enqueues these."""
+    now = timezone.now()
+    return list(
+        AllocationQueue.objects.filter(pending=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .values_list("region_id", flat=True)
+    )

@@ -1,4 +1,4 @@
-"""Recording events in the caller's transaction. Publishing happens after commit (issue 4)."""
+"""Recording events in the caller's transaction; they are published after it commits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from notifications.models import Event
+from notifications.publishing import publish_after_commit
 from placements.models import Region
 
 
@@ -29,7 +30,7 @@ def record_event(
     region = Region.objects.select_for_update().only("id", "last_event_seq").get(pk=region_id)
     region.last_event_seq += 1
     Region.objects.filter(pk=region_id).update(last_event_seq=region.last_event_seq)
-    return Event.objects.create(
+    event = Event.objects.create(
         region_id=region_id,
         seq=region.last_event_seq,
         type=type,
@@ -37,3 +38,5 @@ def record_event(
         payload=payload,
         audience=sorted(set(audience)),
     )
+    publish_after_commit()
+    return event

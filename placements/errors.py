@@ -30,3 +30,7 @@ class InvalidTransition(Exception):
     def __init__(self, message: str, *, current_state: str) -> None:
         super().__init__(message)
         self.current_state = current_state
+
+
+class NotPermitted(Exception):
+    """The acting organisation may see the object but not make this change (HTTP 403)."""

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from coordination.triggers import request_allocation
 from notifications.outbox import record_event
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
@@ -107,6 +108,7 @@ def request_submit(
             payload=_request_event_payload(request),
             audience=[school.pk],
         )
+        request_allocation(region_id=request.region_id, reason="request.submitted")
     return request
 
 
@@ -137,6 +139,7 @@ def request_update(
             payload=_request_event_payload(request),
             audience=[request.school_id],
         )
+        request_allocation(region_id=request.region_id, reason="request.changed")
     return request
 
 
@@ -167,6 +170,7 @@ def request_withdraw(*, request: PlacementRequest) -> PlacementRequest:
             payload={**_request_event_payload(request), "placement_ids": [p.pk for p in live]},
             audience=audience,
         )
+        request_allocation(region_id=request.region_id, reason="request.withdrawn")
     return request
 
 
@@ -218,6 +222,7 @@ def plek_publish(
             payload={"plek_id": plek.pk, "organisation_id": organisation.pk},
             audience=[organisation.pk],
         )
+        request_allocation(region_id=plek.region_id, reason="plek.published")
     return plek
 
 
@@ -255,6 +260,7 @@ def plek_update(
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
             audience=[plek.organisation_id],
         )
+        request_allocation(region_id=plek.region_id, reason="plek.changed")
     return plek
 
 
@@ -277,6 +283,7 @@ def plek_withdraw(*, plek: Plek) -> Plek:
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
             audience=[plek.organisation_id],
         )
+        request_allocation(region_id=plek.region_id, reason="plek.removed")
     return plek
 
 
@@ -339,6 +346,7 @@ def source_create(*, organisation: Organisation, data: dict[str, Any]) -> Superv
             payload={"source_id": source.pk, "organisation_id": organisation.pk},
             audience=[organisation.pk],
         )
+        request_allocation(region_id=source.region_id, reason="source.published")
     return source
 
 
@@ -364,6 +372,7 @@ def source_update(*, source: SupervisionSource, data: dict[str, Any]) -> Supervi
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
             audience=[source.organisation_id],
         )
+        request_allocation(region_id=source.region_id, reason="source.changed")
     return source
 
 
@@ -381,6 +390,7 @@ def source_remove(*, source: SupervisionSource) -> SupervisionSource:
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
             audience=[source.organisation_id],
         )
+        request_allocation(region_id=source.region_id, reason="source.removed")
     return source
 
 
@@ -402,4 +412,5 @@ def region_update_settings(
         record_event(
             region_id=region.pk, type="region.settings_changed", payload={"region_id": region.pk}
         )
+        request_allocation(region_id=region.pk, reason="region.settings_changed")
     return region

@@ -22,6 +22,13 @@ from placements.models import Organisation, Region
 from tests import factories
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Password hashing is deliberately slow (PBKDF2, 10^6 rounds); tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     region: Region

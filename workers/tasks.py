@@ -1,3 +1,58 @@
-"""Celery tasks: thin, each calls one service."""
+"""Celery tasks: thin, each calls one service. Idempotent: safe to deliver twice."""
 
 from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from celery import shared_task
+
+from coordination import services as coordination
+from notifications import publishing
+from placements import proposals
+
+log = logging.getLogger(__name__)
+
+_RETRY = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@shared_task(name="workers.tasks.allocate_region", **_RETRY)
+def allocate_region(region_id: int) -> int | None:
+    """Run the region's pending allocation, unless another worker holds it (then it reruns)."""
+    run, again = coordination.allocation_run_pending(region_id=region_id, owner=_owner())
+    if again:
+        allocate_region.delay(region_id)
+    return run.pk if run else None
+
+
+@shared_task(name="workers.tasks.sweep_allocations", **_RETRY)
+def sweep_allocations() -> list[int]:
+    """Enqueue regions that need a run and have no live lease (e.g. their worker died)."""
+    regions = coordination.regions_needing_allocation()
+    for region_id in regions:
+        allocate_region.delay(region_id)
+    return regions
+
+
+@shared_task(name="workers.tasks.expire_proposals", **_RETRY)
+def expire_proposals() -> int:
+    return len(proposals.placements_expire())
+
+
+@shared_task(name="workers.tasks.publish_events", **_RETRY)
+def publish_events() -> int:
+    """Re-send events that a crash or a channel-layer outage left unpublished."""
+    return publishing.publish_pending()

@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from placements.errors import DomainValidationError, FieldError, InvalidTransition
+from placements.errors import DomainValidationError, FieldError, InvalidTransition, NotPermitted
 
 
 def flatten_errors(detail: Any, path: str = "") -> list[FieldError]:
@@ -66,6 +66,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 current_state=exc.current_state,
             ),
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, NotPermitted):
+        return Response(
+            error_body("client_error", [FieldError("", "permission_denied", str(exc))]),
+            status=status.HTTP_403_FORBIDDEN,
         )
     if isinstance(exc, IntegrityError):
         # A constraint caught what validation let through (usually a concurrent change).

@@ -330,3 +330,7 @@ class PlacementSerializer(serializers.ModelSerializer):
             "draws",
         ]
         read_only_fields = fields
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the student is declined.")

@@ -11,12 +11,12 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from placements import selectors, services
+from placements import proposals, selectors, services
 from placements.api import filters, serializers
 from placements.api.idempotency import idempotent
 from placements.api.permissions import IsMember
@@ -186,11 +186,46 @@ class SupervisionSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 
 class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Placements and the proposal workflow: accept/decline (care), confirm (school), withdraw.
+
+    An answer from the wrong party or from the wrong state is a 409 with `current_state`.
+    """
+
     serializer_class = serializers.PlacementSerializer
     filterset_class = filters.PlacementFilter
     ordering_fields = ["proposed_at", "status", "expires_at"]
     visible = staticmethod(selectors.placements_visible_to)
     writable = staticmethod(selectors.placements_visible_to)
+
+    def _answer(self, transition: Any, **kwargs: Any) -> Response:
+        placement = transition(placement=self.get_object(), by=self.organisation(), **kwargs)
+        return self.respond(placement)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._answer(proposals.placement_accept)
+
+    @extend_schema(request=serializers.DeclineSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def decline(self, request: Request, pk: str) -> Response:
+        body = serializers.DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(proposals.placement_decline, reason=body.validated_data["reason"])
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def confirm(self, request: Request, pk: str) -> Response:
+        return self._answer(proposals.placement_confirm)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def withdraw(self, request: Request, pk: str) -> Response:
+        return self._answer(proposals.placement_withdraw)
 
 
 class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):

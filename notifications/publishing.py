@@ -1,0 +1,86 @@
+"""Publishing outbox events to the channel layer, after commit, repeatably.
+
+The channel layer delivers at most once and may be down (Redis restarting): an event is
+marked published only after its sends succeeded, and the sweeper re-sends what is left.
+Clients deduplicate by (region, seq) and catch up from the database, so a repeated send is
+harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.groups import organisation_group, region_group
+from notifications.models import Event
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def event_message(event: Event) -> dict[str, Any]:
+    """The wire form of an event, for channel layer and catch-up alike."""
+    return {
+        "region": event.region_id,
+        "seq": event.seq,
+        "type": event.type,
+        "version": event.version,
+        "payload": event.payload,
+        "audience": event.audience,
+        "created_at": event.created_at.isoformat(),
+    }
+
+
+def _send(event: Event) -> None:
+    layer = get_channel_layer()
+    message = {"type": "leerplek.event", "event": event_message(event)}
+    groups = [region_group(event.region_id)] + [organisation_group(o) for o in event.audience]
+    send = async_to_sync(layer.group_send)
+    for group in groups:
+        send(group, message)
+
+
+def publish_pending(*, limit: int = BATCH) -> int:
+    """Send unpublished events in (region, seq) order; returns how many were sent.
+
+    Rows are claimed with SKIP LOCKED so two publishers never send the same batch at once.
+    """
+    sent = 0
+    with transaction.atomic():
+        events = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True)
+            .order_by("region_id", "seq")[:limit]
+        )
+        for event in events:
+            try:
+                _send(event)
+            except Exception:  # The layer is down: leave the rest to the next sweep.
+                log.warning(
+                    "channel layer unavailable; %s events left for the sweeper", len(events) - sent
+                )
+                break
+            sent += 1
+        if sent:
+            Event.objects.filter(pk__in=[e.pk for e in events[:sent]]).update(
+                published_at=timezone.now()
+            )
+    return sent
+
+
+def publish_after_commit() -> None:
+    """Register a publish for when the current transaction commits (no-op if it rolls back)."""
+    transaction.on_commit(_publish_quietly, robust=True)
+
+
+def _publish_quietly() -> None:
+    try:
+        publish_pending()
+    except Exception:
+        log.exception("publishing after commit failed; the sweeper will retry")

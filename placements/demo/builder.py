@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 
 from placements.demo import data
 from placements.domain import (
@@ -118,11 +118,22 @@ def flush_demo() -> None:
 
     Shared reference data (postcode areas, opleidingen) stays: other regions may use it.
     """
+    regions = Region.objects.filter(code__in=DEMO_REGION_CODES)
+    try:
+        _flush(regions)
+    except (ProtectedError, RestrictedError) as exc:
+        # Rows that other apps keep about these regions (and protect) would be lost.
+        names = sorted({obj._meta.label for obj in exc.args[1]})
+        raise DemoFlushRefused(
+            f"Other data refers to the demo regions ({', '.join(names)}); not deleting it."
+        ) from exc
+
+
+def _flush(regions: QuerySet[Region]) -> None:
     # Imported here: these apps build on placements, not the other way round.
     from coordination.models import AllocationRun
     from notifications.models import Event
 
-    regions = Region.objects.filter(code__in=DEMO_REGION_CODES)
     with transaction.atomic():
         if Placement.objects.filter(
             Q(plek__region__in=regions) | Q(request__region__in=regions)

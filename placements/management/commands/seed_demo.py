@@ -89,9 +89,12 @@ class Command(BaseCommand):
             "Seats",
             "Sources",
             "Requests",
-            "Preferences",
+            "Prefs",
         ):
-            table.add_column(column, justify="left" if column == "Region" else "right")
+            if column == "Region":
+                table.add_column(column, no_wrap=True)
+            else:
+                table.add_column(column, justify="right")
         for r in result.regions:
             table.add_row(
                 r.name,

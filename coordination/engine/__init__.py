@@ -1,0 +1,45 @@
+"""Leerplek allocation engine: pure Python, no Django.
+
+Entry points: :func:`solve`, :func:`check_feasibility`, :func:`run_scenario`,
+:func:`capacity_report` and the JSON functions; see docs/allocation-format.md.
+"""
+
+from __future__ import annotations
+
+from .checker import Violation, check_feasibility
+from .jsonio import problem_from_json, problem_to_json, result_from_json, result_to_json
+from .model import (
+    Assignment,
+    Draw,
+    ExistingPlacement,
+    Plek,
+    Problem,
+    RegionSettings,
+    Request,
+    Result,
+    Source,
+    Unplaced,
+    request_load,
+)
+from .solver import solve
+
+__all__ = [
+    "Assignment",
+    "Draw",
+    "ExistingPlacement",
+    "Plek",
+    "Problem",
+    "RegionSettings",
+    "Request",
+    "Result",
+    "Source",
+    "Unplaced",
+    "Violation",
+    "check_feasibility",
+    "problem_from_json",
+    "problem_to_json",
+    "request_load",
+    "result_from_json",
+    "result_to_json",
+    "solve",
+]

@@ -1,0 +1,286 @@
+"""Integer-indexed, array-backed view of a Problem that the solver works on.
+
+Requests, plekken and sources are numbered 0..n-1 in id order, weeks 0..T-1 from
+the first week anything runs. Eligibility (rule 1 of the capacity model) is
+computed here once, vectorised per opleiding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .geo import haversine_km
+from .model import LOCATION_KINDS, Problem, request_load
+from .weeks import week_index
+
+# Order in which a placement draws from the sources in its scope: the most
+# specific first, so broad sources (school teachers, the regional pool) stay
+# free for placements that have nothing else. Cheaper group forms before
+# individual supervisors.
+KIND_RANK = {
+    "leerafdeling": 0,
+    "student_ondersteuner": 1,
+    "senior_werkbegeleider": 2,
+    "leercoach": 2,
+    "inwerkcoach": 2,
+    "werkbegeleider": 3,
+    "docent_begeleider": 4,
+    "regionale_pool": 5,
+}
+
+PEER = "student_ondersteuner"
+
+
+@dataclass
+class Index:
+    problem: Problem
+    w0: int
+    T: int
+    # requests
+    rid: list[int]
+    rpos: dict[int, int]
+    rws: np.ndarray
+    rwe: np.ndarray
+    load: np.ndarray
+    prio: np.ndarray
+    school: list[int]
+    eerst: np.ndarray  # eerstejaars: may draw from peer mentors
+    mentor: np.ndarray  # ouderejaars who agreed to mentor
+    # plekken
+    pid: list[int]
+    ppos: dict[int, int]
+    seats: np.ndarray
+    ploc: list[int]
+    # sources
+    sid: list[int]
+    spos: dict[int, int]
+    skind: list[str]
+    sgf: np.ndarray
+    smax: np.ndarray  # max_students, large when unlimited
+    sws: list[int]
+    swe: list[int]
+    shours: np.ndarray
+    loc_sources: dict[int, list[int]]  # non-peer location kinds, by location id
+    loc_peer: dict[int, list[int]]
+    plek_sources: dict[int, list[int]]  # leerafdeling, by plek index
+    school_sources: dict[int, list[int]]
+    pool_sources: list[int]
+    # eligibility: CSR over requests
+    eptr: np.ndarray
+    eplek: np.ndarray
+    edist: np.ndarray
+    criterion: list[str | None]  # for requests with no eligible plek
+    pref_rank: list[dict[int, int]] = field(default_factory=list)  # plek index -> rank
+
+    def eligible(self, r: int) -> np.ndarray:
+        return self.eplek[self.eptr[r] : self.eptr[r + 1]]
+
+    def distances(self, r: int) -> np.ndarray:
+        return self.edist[self.eptr[r] : self.eptr[r + 1]]
+
+    def scope(self, r: int, p: int) -> list[int]:
+        """Sources that may carry request r at plek p for all of r's weeks, in draw order."""
+        a, b = int(self.rws[r]), int(self.rwe[r])
+        loc = self.ploc[p]
+        cands: list[int] = []
+        cands.extend(self.plek_sources.get(p, ()))
+        if self.eerst[r]:
+            cands.extend(self.loc_peer.get(loc, ()))
+        cands.extend(self.loc_sources.get(loc, ()))
+        cands.extend(self.school_sources.get(self.school[r], ()))
+        cands.extend(self.pool_sources)
+        sws, swe = self.sws, self.swe
+        return [s for s in cands if sws[s] <= a and swe[s] >= b]
+
+    def scope_any_period(self, r: int, p: int) -> list[int]:
+        """Like scope() but ignoring source periods (for explaining shortfalls)."""
+        loc = self.ploc[p]
+        cands: list[int] = []
+        cands.extend(self.plek_sources.get(p, ()))
+        if self.eerst[r]:
+            cands.extend(self.loc_peer.get(loc, ()))
+        cands.extend(self.loc_sources.get(loc, ()))
+        cands.extend(self.school_sources.get(self.school[r], ()))
+        cands.extend(self.pool_sources)
+        return cands
+
+
+def build_index(problem: Problem) -> Index:
+    reqs = sorted(problem.requests, key=lambda r: r.id)
+    pls = sorted(problem.plekken, key=lambda p: p.id)
+    srcs = sorted(problem.sources, key=lambda s: s.id)
+    weeks = [week_index(x.start) for x in (*reqs, *pls, *srcs)]
+    weeks += [week_index(x.end) for x in (*reqs, *pls, *srcs)]
+    w0 = min(weeks) if weeks else 0
+    T = (max(weeks) - w0 + 1) if weeks else 1
+
+    rid = [r.id for r in reqs]
+    rpos = {x: i for i, x in enumerate(rid)}
+    rws = np.array([week_index(r.start) - w0 for r in reqs], dtype=np.int64)
+    rwe = np.array([week_index(r.end) - w0 for r in reqs], dtype=np.int64)
+    load = np.array([request_load(problem.settings, r) for r in reqs], dtype=np.float64)
+    prio = np.array([r.priority for r in reqs], dtype=np.float64)
+    eerst = np.array([r.doelgroep == "eerstejaars" for r in reqs], dtype=bool)
+    mentor = np.array([r.peer_mentor and r.doelgroep == "ouderejaars" for r in reqs], dtype=bool)
+
+    pid = [p.id for p in pls]
+    ppos = {x: i for i, x in enumerate(pid)}
+    seats = np.array([p.seats for p in pls], dtype=np.int64)
+    ploc = [p.location_id for p in pls]
+
+    sid = [s.id for s in srcs]
+    spos = {x: i for i, x in enumerate(sid)}
+    loc_sources: dict[int, list[int]] = defaultdict(list)
+    loc_peer: dict[int, list[int]] = defaultdict(list)
+    plek_sources: dict[int, list[int]] = defaultdict(list)
+    school_sources: dict[int, list[int]] = defaultdict(list)
+    pool_sources: list[int] = []
+    order = sorted(
+        range(len(srcs)),
+        key=lambda i: (KIND_RANK.get(srcs[i].kind, 9), srcs[i].group_factor, srcs[i].id),
+    )
+    for i in order:
+        s = srcs[i]
+        if s.kind == PEER:
+            if s.location_id is not None:
+                loc_peer[s.location_id].append(i)
+        elif s.kind in LOCATION_KINDS:
+            if s.location_id is not None:
+                loc_sources[s.location_id].append(i)
+        elif s.kind == "leerafdeling":
+            if s.plek_id is not None and s.plek_id in ppos:
+                plek_sources[ppos[s.plek_id]].append(i)
+        elif s.kind == "docent_begeleider":
+            if s.school_id is not None:
+                school_sources[s.school_id].append(i)
+        elif s.kind == "regionale_pool":
+            pool_sources.append(i)
+
+    eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0)
+    pref_rank = []
+    for r in reqs:
+        d: dict[int, int] = {}
+        for k, x in enumerate(r.preferences):
+            if x in ppos and ppos[x] not in d:
+                d[ppos[x]] = k
+        pref_rank.append(d)
+
+    return Index(
+        problem=problem,
+        w0=w0,
+        T=T,
+        rid=rid,
+        rpos=rpos,
+        rws=rws,
+        rwe=rwe,
+        load=load,
+        prio=prio,
+        school=[r.school_id for r in reqs],
+        eerst=eerst,
+        mentor=mentor,
+        pid=pid,
+        ppos=ppos,
+        seats=seats,
+        ploc=ploc,
+        sid=sid,
+        spos=spos,
+        skind=[s.kind for s in srcs],
+        sgf=np.array([s.group_factor for s in srcs], dtype=np.float64),
+        smax=np.array(
+            [s.max_students if s.max_students is not None else 1 << 30 for s in srcs],
+            dtype=np.int64,
+        ),
+        sws=[week_index(s.start) - w0 for s in srcs],
+        swe=[week_index(s.end) - w0 for s in srcs],
+        shours=np.array([s.hours_per_week for s in srcs], dtype=np.float64),
+        loc_sources=dict(loc_sources),
+        loc_peer=dict(loc_peer),
+        plek_sources=dict(plek_sources),
+        school_sources=dict(school_sources),
+        pool_sources=pool_sources,
+        eptr=eptr,
+        eplek=eplek,
+        edist=edist,
+        criterion=criterion,
+        pref_rank=pref_rank,
+    )
+
+
+def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
+    """Eligible plekken per request (rule 1), and the excluding criterion when none."""
+    n = len(reqs)
+    sector_bit: dict[str, int] = {}
+    for p in pls:
+        sector_bit.setdefault(p.sector, len(sector_bit))
+    plat = np.array([p.location[0] for p in pls], dtype=np.float64)
+    plon = np.array([p.location[1] for p in pls], dtype=np.float64)
+    pws = np.array([week_index(p.start) - w0 for p in pls], dtype=np.int64)
+    pwe = np.array([week_index(p.end) - w0 for p in pls], dtype=np.int64)
+    psec = np.array([sector_bit[p.sector] for p in pls], dtype=np.int64)
+    by_opl: dict[int, list[int]] = defaultdict(list)
+    for j, p in enumerate(pls):
+        for o in p.opleiding_ids:
+            by_opl[o].append(j)
+    req_by_opl: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(reqs):
+        req_by_opl[r.opleiding_id].append(i)
+
+    lists: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n
+    dists: list[np.ndarray] = [np.empty(0, dtype=np.float64)] * n
+    criterion: list[str | None] = [None] * n
+    for o, ris in req_by_opl.items():
+        cand = np.array(sorted(by_opl.get(o, ())), dtype=np.int64)
+        if cand.size == 0:
+            for i in ris:
+                criterion[i] = "opleiding"
+            continue
+        cws, cwe, csec = pws[cand], pwe[cand], psec[cand]
+        clat, clon = plat[cand], plon[cand]
+        for start in range(0, len(ris), 512):
+            chunk = ris[start : start + 512]
+            rws = np.array([week_index(reqs[i].start) - w0 for i in chunk])[:, None]
+            rwe = np.array([week_index(reqs[i].end) - w0 for i in chunk])[:, None]
+            period = (cws[None, :] <= rws) & (cwe[None, :] >= rwe)
+            smask = np.zeros((len(chunk), len(sector_bit) + 1), dtype=bool)
+            for k, i in enumerate(chunk):
+                secs = reqs[i].sectors
+                if not secs:  # no sector wish: any sector
+                    smask[k, :] = True
+                else:
+                    for sname in secs:
+                        if sname in sector_bit:
+                            smask[k, sector_bit[sname]] = True
+            sector = smask[:, csec]
+            ok_ps = period & sector
+            home = [reqs[i].home for i in chunk]
+            hlat = np.array([h[0] if h else np.nan for h in home])[:, None]
+            hlon = np.array([h[1] if h else np.nan for h in home])[:, None]
+            dist = haversine_km(hlat, hlon, clat[None, :], clon[None, :])
+            nohome = np.isnan(hlat[:, 0])
+            dist[nohome, :] = 0.0  # no home known: travel is not a criterion
+            maxkm = np.array([reqs[i].max_travel_km for i in chunk])[:, None]
+            ok = ok_ps & (dist <= maxkm + 1e-9)
+            for k, i in enumerate(chunk):
+                row = ok[k]
+                if row.any():
+                    idx = np.nonzero(row)[0]
+                    lists[i] = cand[idx]
+                    dists[i] = dist[k, idx]
+                elif not period[k].any():
+                    criterion[i] = "period"
+                elif not ok_ps[k].any():
+                    criterion[i] = "sector"
+                else:
+                    criterion[i] = "travel"
+    for i in range(n):
+        if lists[i].size == 0 and criterion[i] is None:
+            criterion[i] = "opleiding"
+    counts = np.array([x.size for x in lists], dtype=np.int64)
+    eptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=eptr[1:])
+    eplek = np.concatenate(lists) if n else np.empty(0, dtype=np.int64)
+    edist = np.concatenate(dists) if n else np.empty(0, dtype=np.float64)
+    return eptr, eplek.astype(np.int64), edist.astype(np.float64), criterion

@@ -1,0 +1,170 @@
+"""The allocation problem and its result as plain frozen dataclasses.
+
+Nothing here knows about Django: the service layer maps database rows into a
+:class:`Problem` and stores a :class:`Result`. All hours are hours per week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+DOELGROEPEN = (
+    "eerstejaars",
+    "ouderejaars",
+    "zij_instromer",
+    "herintreder",
+    "anderstalig",
+    "starter",
+)
+
+# Kinds scoped to one location (Source.location_id).
+LOCATION_KINDS = frozenset(
+    {
+        "werkbegeleider",
+        "senior_werkbegeleider",
+        "leercoach",
+        "inwerkcoach",
+        "student_ondersteuner",
+    }
+)
+SOURCE_KINDS = (
+    "werkbegeleider",
+    "senior_werkbegeleider",
+    "leercoach",
+    "inwerkcoach",
+    "student_ondersteuner",
+    "docent_begeleider",
+    "regionale_pool",
+    "leerafdeling",
+)
+
+REASON_NO_ELIGIBLE_PLEK = "no_eligible_plek"
+REASON_SEATS_FULL = "seats_full"
+REASON_SUPERVISION_FULL = "supervision_full"
+REASONS = (REASON_NO_ELIGIBLE_PLEK, REASON_SEATS_FULL, REASON_SUPERVISION_FULL)
+# Order in which eligibility filters are applied; the criterion reported for
+# no_eligible_plek is the one that removed the last remaining candidates.
+CRITERIA = ("opleiding", "period", "sector", "travel")
+
+
+@dataclass(frozen=True, slots=True)
+class RegionSettings:
+    doelgroep_loads: dict[str, float]
+    peer_hours: float = 2.0
+    peer_share: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    id: int
+    school_id: int
+    opleiding_id: int
+    doelgroep: str
+    start: date
+    end: date
+    hours_per_week: float
+    sectors: frozenset[str]
+    max_travel_km: float
+    home: tuple[float, float] | None
+    preferences: tuple[int, ...] = ()
+    priority: int = 1
+    load_override: float | None = None
+    peer_mentor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Plek:
+    id: int
+    organisation_id: int
+    location_id: int
+    location: tuple[float, float]
+    sector: str
+    opleiding_ids: frozenset[int]
+    seats: int
+    start: date
+    end: date
+    is_leerafdeling: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    kind: str
+    hours_per_week: float
+    start: date
+    end: date
+    max_students: int | None = None
+    group_factor: float = 1.0
+    location_id: int | None = None
+    plek_id: int | None = None
+    school_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """Supervision one placement takes from one source, the same in every week it runs.
+
+    ``load_hours`` is the part of the student's weekly load (its doelgroep's
+    supervision need) that this source carries. ``source_hours`` is what that
+    costs the source per week: ``load_hours * group_factor``. The load_hours of a
+    placement's draws add up to its load; the source_hours of all placements
+    running in a week must fit in the source's hours_per_week.
+    """
+
+    source_id: int
+    load_hours: float
+    source_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingPlacement:
+    request_id: int
+    plek_id: int
+    fixed: bool
+    draws: tuple[Draw, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    region_id: int
+    settings: RegionSettings
+    requests: tuple[Request, ...]
+    plekken: tuple[Plek, ...]
+    sources: tuple[Source, ...]
+    existing: tuple[ExistingPlacement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    request_id: int
+    plek_id: int
+    draws: tuple[Draw, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    request_id: int
+    reason: str
+    criterion: str | None = None
+    binding_plekken: tuple[int, ...] = ()
+    binding_sources: tuple[int, ...] = ()
+    suggestion: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    assignments: tuple[Assignment, ...]
+    unplaced: tuple[Unplaced, ...]
+    objective: dict[str, Any] = field(default_factory=dict)
+    upper_bound: float = 0.0
+    gap: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def request_load(settings: RegionSettings, request: Request) -> float:
+    """Weekly supervision hours the request needs: its override or the region default."""
+    if request.load_override is not None:
+        return float(request.load_override)
+    return float(settings.doelgroep_loads[request.doelgroep])

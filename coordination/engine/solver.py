@@ -1,0 +1,468 @@
+"""The allocation solver: LP-guided construction, ejection-chain repair, reasons.
+
+Outline (see docs/allocation-format.md for the objective):
+1. index the problem and compute eligibility (rule 1);
+2. place confirmed placements, then keep proposed ones where they still fit
+   (stability, and a warm start for re-runs);
+3. solve the LP relaxation with HiGHS for an upper bound on placed requests
+   (weighted by priority), per independent component; its fractional solution
+   orders who goes where;
+4. construct greedily in that order with load checks week by week;
+5. repair: for each unplaced request, free a seat or supervision hours by
+   moving one placed request elsewhere (an ejection chain of length one);
+6. explain every unplaced request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from .index import Index, build_index
+from .model import (
+    REASON_NO_ELIGIBLE_PLEK,
+    REASON_SEATS_FULL,
+    REASON_SUPERVISION_FULL,
+    Assignment,
+    Draw,
+    Problem,
+    Result,
+    Unplaced,
+)
+from .state import State
+from .weeks import weeks_label
+
+Progress = Callable[[str, float], None]
+
+
+def _noop(_phase: str, _fraction: float) -> None:
+    return None
+
+
+class Solver:
+    def __init__(
+        self,
+        problem: Problem,
+        *,
+        time_limit: float | None,
+        progress: Progress | None,
+        bound: bool,
+    ) -> None:
+        self.t0 = time.perf_counter()
+        self.problem = problem
+        self.time_limit = time_limit
+        self.progress = progress or _noop
+        self.want_bound = bound
+        self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []
+        self.ix: Index = build_index(problem)
+        self._lap("index")
+        self.st = State(self.ix)
+        self.fixed = np.zeros(len(self.ix.rid), dtype=bool)
+        self.previous: dict[int, int] = {}  # request index -> plek index of a proposal
+        self.lp_x: dict[int, dict[int, float]] = {}
+        self.lp_info: dict[str, object] = {}
+
+    # -- helpers ------------------------------------------------------------
+    def _lap(self, name: str) -> None:
+        now = time.perf_counter()
+        last = getattr(self, "_last", self.t0)
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - last, 4)
+        self._last = now
+
+    def _deadline(self, share: float) -> float:
+        """Wall-clock moment by which a phase should stop, from the overall limit."""
+        if self.time_limit is None:
+            return math.inf
+        spent = time.perf_counter() - self.t0
+        return self.t0 + spent + max(0.0, self.time_limit - spent) * share
+
+    def cand_order(self, r: int) -> list[int]:
+        """Plekken for r, best first: LP choice, then ranked preference, then distance."""
+        ix = self.ix
+        el = ix.eligible(r)
+        if el.size == 0:
+            return []
+        dist = ix.distances(r)
+        pref = ix.pref_rank[r]
+        x = self.lp_x.get(r, {})
+        keys = [
+            (-round(x.get(p, 0.0), 3), pref.get(p, 1000), float(d), p)
+            for p, d in zip(el.tolist(), dist.tolist(), strict=True)
+        ]
+        keys.sort()
+        return [k[3] for k in keys]
+
+    # -- phases -------------------------------------------------------------
+    def place_existing(self) -> None:
+        ix, st = self.ix, self.st
+        for e in sorted(self.problem.existing, key=lambda e: (not e.fixed, e.request_id)):
+            r = ix.rpos.get(e.request_id)
+            p = ix.ppos.get(e.plek_id)
+            if r is None or p is None:
+                self.warnings.append(
+                    f"existing placement {e.request_id}->{e.plek_id} refers to a missing row"
+                )
+                continue
+            if st.assign[r] >= 0:
+                continue
+            if not e.fixed:
+                self.previous[r] = p
+                continue  # proposals are kept in the construction phase, after the LP
+            self.fixed[r] = True
+            draws = self._old_draws(r, p, e.draws)
+            if draws is None:
+                draws = st.fits(r, p)
+            if draws is None:
+                draws = self._forced_draws(r, p)
+                self.warnings.append(
+                    f"confirmed placement of request {e.request_id} at plek {e.plek_id} "
+                    "exceeds seats or supervision; kept as it is"
+                )
+            st.place(r, p, draws)
+        self._lap("existing")
+
+    def _old_draws(self, r: int, p: int, draws: tuple[Draw, ...]) -> list[tuple[int, float]] | None:
+        if not draws:
+            return None
+        ix, st = self.ix, self.st
+        old = []
+        for d in draws:
+            s = ix.spos.get(d.source_id)
+            if s is None:
+                return None
+            old.append((s, float(d.load_hours)))
+        if st.seat_free(r, p) and st.draws_valid(r, p, old):
+            return old
+        return None
+
+    def _forced_draws(self, r: int, p: int) -> list[tuple[int, float]]:
+        """Best-effort draws for a confirmed placement that no longer fits."""
+        st = self.st
+        scope = self.ix.scope(r, p)
+        rem = st.load[r]
+        out: list[tuple[int, float]] = []
+        for s in scope:
+            av = min(st.available(r, s), rem)
+            if av > 1e-9:
+                out.append((s, av))
+                rem -= av
+        if rem > 1e-9 and scope:
+            s0 = scope[-1]
+            out = [(s, v) for s, v in out if s != s0]
+            got = sum(v for _, v in out)
+            out.append((s0, st.load[r] - got))
+        return out
+
+    def run_bound(self) -> None:
+        from .bound import lp_relaxation
+
+        deadline = self._deadline(0.45)
+        limit = None if math.isinf(deadline) else max(0.5, deadline - time.perf_counter())
+        res = lp_relaxation(self.ix, self.st, self.fixed, time_limit=limit)
+        self.lp_x = res.x
+        self.lp_info = res.info
+        self._lap("lp_bound")
+
+    def order_key(self) -> list[int]:
+        ix = self.ix
+        R = len(ix.rid)
+        by_school: dict[int, list[int]] = defaultdict(list)
+        for r in range(R):
+            by_school[ix.school[r]].append(r)
+        share = np.zeros(R)
+        for rs in by_school.values():
+            rs.sort(key=lambda r: (-ix.prio[r], ix.rid[r]))
+            n = len(rs)
+            for k, r in enumerate(rs):
+                share[r] = (k + 0.5) / n  # interleave schools by their fair share
+        counts = np.diff(ix.eptr)
+        keys = []
+        for r in range(R):
+            if self.lp_x:
+                tot = sum(self.lp_x.get(r, {}).values())
+                confidence = 0 if tot > 0.99 else (1 if tot > 0.01 else 2)
+            else:
+                confidence = int(math.log2(counts[r] + 1))
+            keys.append((-ix.prio[r], not ix.mentor[r], confidence, share[r], ix.rid[r], r))
+        keys.sort()
+        return [k[-1] for k in keys]
+
+    def construct(self) -> None:
+        st = self.st
+        # Keep proposals of the previous run where they still fit (stability).
+        old = {e.request_id: e for e in self.problem.existing if not e.fixed}
+        for r in sorted(self.previous, key=lambda r: (-self.ix.prio[r], self.ix.rid[r])):
+            p = self.previous[r]
+            draws = self._old_draws(r, p, old[self.ix.rid[r]].draws) or st.fits(r, p)
+            if draws is not None:
+                st.place(r, p, draws)
+        order = self.order_key()
+        n = len(order)
+        for k, r in enumerate(order):
+            if k % 2000 == 0:
+                self.progress("construct", k / max(n, 1))
+            if st.assign[r] >= 0:
+                continue
+            self.try_place(r)
+        self._lap("construct")
+
+    def try_place(self, r: int, skip: int = -1) -> bool:
+        st = self.st
+        for p in self.cand_order(r):
+            if p == skip:
+                continue
+            d = st.fits(r, p)
+            if d is not None:
+                st.place(r, p, d)
+                return True
+        return False
+
+    def repair(self, deadline: float, max_rounds: int = 3) -> int:
+        """Ejection chains of length one; returns how many more requests got placed."""
+        ix, st = self.ix, self.st
+        gained = 0
+        for _round in range(max_rounds):
+            unplaced = [
+                r for r in self.order_key() if st.assign[r] < 0 and ix.eptr[r + 1] > ix.eptr[r]
+            ]
+            improved = 0
+            for k, r in enumerate(unplaced):
+                if time.perf_counter() > deadline:
+                    self.warnings.append("repair stopped at its time limit")
+                    self._lap("repair")
+                    return gained
+                if k % 200 == 0:
+                    self.progress("repair", k / max(len(unplaced), 1))
+                if self.try_place(r) or self.eject(r):
+                    improved += 1
+            gained += improved
+            if not improved:
+                break
+        self._lap("repair")
+        return gained
+
+    def eject(self, r: int, max_plekken: int = 8, max_blockers: int = 8) -> bool:
+        """Place r by moving one placed request q out of its way, if q fits elsewhere."""
+        ix, st = self.ix, self.st
+        a, b = st.rws[r], st.rwe[r]
+        pr = ix.prio[r]
+        tried: set[int] = set()
+        for p in self.cand_order(r)[:max_plekken]:
+            if not st.seat_free(r, p):
+                pool = st.at_plek[p]
+            else:
+                pool = set()
+                for s in ix.scope(r, p):
+                    pool |= st.holders[s]
+            blockers = [
+                q
+                for q in pool
+                if not self.fixed[q]
+                and q not in tried
+                and ix.prio[q] <= pr
+                and st.rws[q] <= b
+                and st.rwe[q] >= a
+            ]
+            # Cheapest to move first: lower priority, then more alternatives.
+            blockers.sort(key=lambda q: (ix.prio[q], -(ix.eptr[q + 1] - ix.eptr[q]), ix.rid[q]))
+            for q in blockers[:max_blockers]:
+                tried.add(q)
+                if not st.can_remove(q):
+                    continue
+                qp, qd = st.remove(q)
+                d = st.fits(r, p)
+                if d is None:
+                    st.place(q, qp, qd)
+                    continue
+                st.place(r, p, d)
+                if self.try_place(q, skip=qp):
+                    return True
+                if ix.prio[q] < pr:
+                    return True  # r outweighs q
+                st.remove(r)
+                st.place(q, qp, qd)
+        return False
+
+    def explain(self) -> list[Unplaced]:
+        ix, st = self.ix, self.st
+        out = []
+        for r in range(len(ix.rid)):
+            if st.assign[r] >= 0:
+                continue
+            rid = ix.rid[r]
+            weeks = weeks_label(ix.w0 + st.rws[r], ix.w0 + st.rwe[r])
+            cands = self.cand_order(r)
+            if not cands:
+                crit = ix.criterion[r]
+                out.append(
+                    Unplaced(
+                        rid,
+                        REASON_NO_ELIGIBLE_PLEK,
+                        crit,
+                        (),
+                        (),
+                        _no_eligible_suggestion(crit),
+                    )
+                )
+                continue
+            seat_ok = [p for p in cands if st.seat_free(r, p)]
+            if not seat_ok:
+                p0 = cands[0]
+                out.append(
+                    Unplaced(
+                        rid,
+                        REASON_SEATS_FULL,
+                        None,
+                        tuple(ix.pid[p] for p in cands[:10]),
+                        (),
+                        f"1 more seat at plek {ix.pid[p0]} for {weeks}",
+                    )
+                )
+                continue
+            best = min(seat_ok, key=lambda p: (round(st.shortfall(r, p), 6), cands.index(p)))
+            short = st.shortfall(r, best)
+            binding = []
+            for s in ix.scope_any_period(r, best):
+                covers = ix.sws[s] <= st.rws[r] and ix.swe[s] >= st.rwe[r]
+                if not covers or st.available(r, s) < st.load[r] - 1e-9:
+                    binding.append(ix.sid[s])
+            loc = ix.ploc[best]
+            if short <= 1e-9:
+                # Supervision would suffice but draws were refused (e.g. max students).
+                short = st.load[r]
+            out.append(
+                Unplaced(
+                    rid,
+                    REASON_SUPERVISION_FULL,
+                    None,
+                    tuple(ix.pid[p] for p in seat_ok[:10]),
+                    tuple(sorted(set(binding))),
+                    f"{_hours(short)} more supervision hours a week at location {loc} "
+                    f"(plek {ix.pid[best]}) for {weeks}",
+                )
+            )
+        self._lap("explain")
+        return out
+
+    def objective(self) -> dict[str, object]:
+        ix, st = self.ix, self.st
+        R = len(ix.rid)
+        placed = [r for r in range(R) if st.assign[r] >= 0]
+        first = pref_any = 0
+        pref_score = 0
+        travel = 0.0
+        for r in placed:
+            p = int(st.assign[r])
+            rank = ix.pref_rank[r].get(p)
+            if rank is not None:
+                pref_any += 1
+                pref_score += max(0, 10 - rank)
+                if rank == 0:
+                    first += 1
+            el = ix.eligible(r)
+            k = int(np.searchsorted(el, p))
+            if k < el.size and el[k] == p:
+                travel += float(ix.distances(r)[k])
+        # Fairness: each school's placed share of its placeable requests, relative to all.
+        elig = np.diff(ix.eptr) > 0
+        tot_e = int(elig.sum())
+        tot_p = len(placed)
+        per_school: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for r in range(R):
+            if elig[r]:
+                per_school[ix.school[r]][0] += 1
+                if st.assign[r] >= 0:
+                    per_school[ix.school[r]][1] += 1
+        overall = tot_p / tot_e if tot_e else 1.0
+        ratios = [pl / n / overall for n, pl in per_school.values() if n and overall > 0]
+        kept = sum(1 for r, p in self.previous.items() if st.assign[r] == p)
+        return {
+            "requests": R,
+            "placed": tot_p,
+            "placed_weighted": float(sum(ix.prio[r] for r in placed)),
+            "placeable": tot_e,
+            "first_choice": first,
+            "in_preferences": pref_any,
+            "preference_score": pref_score,
+            "fairness_min_school_ratio": round(min(ratios), 4) if ratios else 1.0,
+            "travel_km_total": round(travel, 3),
+            "travel_km_mean": round(travel / tot_p, 3) if tot_p else 0.0,
+            "proposals_kept": kept,
+            "proposals_moved": len(self.previous) - kept,
+        }
+
+    def result(self, unplaced: list[Unplaced]) -> Result:
+        ix, st = self.ix, self.st
+        assignments = []
+        for r in range(len(ix.rid)):
+            p = int(st.assign[r])
+            if p < 0:
+                continue
+            draws = tuple(
+                Draw(ix.sid[s], float(lh), float(lh * ix.sgf[s]))
+                for s, lh in sorted(st.draws[r] or [], key=lambda t: ix.sid[t[0]])
+            )
+            assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
+        obj = self.objective()
+        pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
+        ub = self.lp_info.get("upper_bound")
+        if ub is None:
+            # Without the LP: every request that has an eligible plek.
+            ub = float(sum(ix.prio[r] for r in range(len(ix.rid)) if ix.eptr[r + 1] > ix.eptr[r]))
+            self.lp_info.setdefault("bound_kind", "eligible_requests")
+        ub = max(float(ub), pw)  # rounding noise must not make the gap negative
+        gap = (ub - pw) / ub if ub > 0 else 0.0
+        self._lap("result")
+        stats = {
+            "timings": self.timings,
+            "wall_seconds": round(time.perf_counter() - self.t0, 4),
+            "weeks": ix.T,
+            "eligible_pairs": int(ix.eplek.size),
+            "warnings": self.warnings,
+            "lp": self.lp_info,
+        }
+        return Result(tuple(assignments), tuple(unplaced), obj, ub, gap, stats)
+
+
+def _hours(h: float) -> str:
+    return f"{math.ceil(h * 10 - 1e-6) / 10:.1f}"
+
+
+def _no_eligible_suggestion(crit: str | None) -> str:
+    return {
+        "opleiding": "a plek in the region that takes this opleiding",
+        "period": "a plek for this opleiding whose period covers the request's weeks",
+        "sector": "a plek in one of the requested sectors, or a wider sector choice",
+        "travel": "a plek within the travel distance, or a longer maximum travel distance",
+    }.get(crit or "", "an eligible plek")
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    bound: bool = True,
+) -> Result:
+    """Allocate requests to plekken within seats and supervision capacity.
+
+    ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
+    bound is then the weighted count of requests that have an eligible plek.
+    Deterministic for the same input unless ``time_limit`` cuts a phase short.
+    """
+    s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound)
+    s.progress("index", 1.0)
+    s.place_existing()
+    if bound and s.ix.eplek.size:
+        s.progress("bound", 0.0)
+        s.run_bound()
+    s.construct()
+    s.repair(s._deadline(0.9))
+    unplaced = s.explain()
+    s.progress("done", 1.0)
+    return s.result(unplaced)

@@ -1,0 +1,174 @@
+"""Mutable allocation state: seats and supervision hours left, week by week."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .index import PEER, Index
+
+EPS = 1e-9
+BIG = 1 << 30
+
+
+class State:
+    """Seats used per (plek, week); free hours and students per (source, week).
+
+    ``free`` holds hours a source still has in a week. Student-ondersteuner
+    sources start at zero and gain ``peer_hours`` in each week a mentoring
+    ouderejaars is placed at their location.
+    """
+
+    def __init__(self, ix: Index) -> None:
+        self.ix = ix
+        st = ix.problem.settings
+        self.peer_hours = float(st.peer_hours)
+        self.peer_share = float(st.peer_share)
+        P, S, T, R = len(ix.pid), len(ix.sid), ix.T, len(ix.rid)
+        self.seat = np.zeros((P, T), dtype=np.int32)
+        self.free = np.zeros((S, T), dtype=np.float64)
+        self.cnt = np.zeros((S, T), dtype=np.int32)
+        for s in range(S):
+            if ix.skind[s] != PEER:
+                a, b = max(ix.sws[s], 0), min(ix.swe[s], T - 1)
+                if a <= b:
+                    self.free[s, a : b + 1] = ix.shours[s]
+        self.assign = np.full(R, -1, dtype=np.int64)
+        self.draws: list[list[tuple[int, float]] | None] = [None] * R
+        self.at_plek: list[set[int]] = [set() for _ in range(P)]
+        self.holders: list[set[int]] = [set() for _ in range(S)]
+        self.limited = ix.smax < BIG
+        self.gf = ix.sgf.tolist()
+        self.seats = ix.seats.tolist()
+        self.skind = ix.skind
+        self.rws = ix.rws.tolist()
+        self.rwe = ix.rwe.tolist()
+        self.load = ix.load.tolist()
+
+    # -- queries -----------------------------------------------------------
+    def seat_free(self, r: int, p: int) -> bool:
+        a, b = self.rws[r], self.rwe[r] + 1
+        return int(self.seat[p, a:b].max()) < self.seats[p]
+
+    def available(self, r: int, s: int) -> float:
+        """Load hours source s could still carry for request r over all its weeks."""
+        a, b = self.rws[r], self.rwe[r] + 1
+        if self.limited[s] and int(self.cnt[s, a:b].max()) >= self.ix.smax[s]:
+            return 0.0
+        av = float(self.free[s, a:b].min())
+        if av <= EPS:
+            return 0.0
+        g = self.gf[s]
+        return av / g if g > 0 else float("inf")
+
+    def fits(self, r: int, p: int) -> list[tuple[int, float]] | None:
+        """Draws that would carry request r at plek p now, or None when it does not fit."""
+        a, b = self.rws[r], self.rwe[r] + 1
+        if int(self.seat[p, a:b].max()) >= self.seats[p]:
+            return None
+        return self.draws_for(r, p)
+
+    def draws_for(self, r: int, p: int) -> list[tuple[int, float]] | None:
+        rem = self.load[r]
+        if rem <= EPS:
+            return []
+        peer_room = self.peer_share * rem
+        out: list[tuple[int, float]] = []
+        for s in self.ix.scope(r, p):
+            peer = self.skind[s] == PEER
+            if peer and peer_room <= EPS:
+                continue
+            av = self.available(r, s)
+            if av <= EPS:
+                continue
+            take = min(rem, av, peer_room) if peer else min(rem, av)
+            if rem - take < 1e-9:
+                take = rem
+            out.append((s, take))
+            rem -= take
+            if peer:
+                peer_room -= take
+            if rem <= 1e-9:
+                return out
+        return None
+
+    def shortfall(self, r: int, p: int) -> float:
+        """Load hours missing to carry r at p (0 when supervision suffices)."""
+        rem = self.load[r]
+        peer_room = self.peer_share * rem
+        for s in self.ix.scope(r, p):
+            peer = self.skind[s] == PEER
+            av = self.available(r, s)
+            take = min(rem, av, peer_room) if peer else min(rem, av)
+            rem -= take
+            if peer:
+                peer_room -= take
+        return max(rem, 0.0)
+
+    def draws_valid(self, r: int, p: int, draws: list[tuple[int, float]]) -> bool:
+        """Whether previously chosen draws are still in scope, complete and available."""
+        scope = set(self.ix.scope(r, p))
+        total = 0.0
+        peer = 0.0
+        for s, lh in draws:
+            if s not in scope or lh <= 0:
+                return False
+            if self.available(r, s) < lh - 1e-9:
+                return False
+            total += lh
+            if self.skind[s] == PEER:
+                peer += lh
+        L = self.load[r]
+        return abs(total - L) <= 1e-9 and peer <= self.peer_share * L + 1e-9
+
+    # -- changes -----------------------------------------------------------
+    def place(self, r: int, p: int, draws: list[tuple[int, float]]) -> None:
+        a, b = self.rws[r], self.rwe[r] + 1
+        self.seat[p, a:b] += 1
+        for s, lh in draws:
+            self.free[s, a:b] -= lh * self.gf[s]
+            self.cnt[s, a:b] += 1
+            self.holders[s].add(r)
+        self.assign[r] = p
+        self.draws[r] = draws
+        self.at_plek[p].add(r)
+        if self.ix.mentor[r]:
+            for s, lo, hi in self._peer_windows(r, p):
+                self.free[s, lo:hi] += self.peer_hours
+
+    def can_remove(self, r: int) -> bool:
+        """A mentor cannot leave while first-years lean on the peer hours it brings."""
+        p = int(self.assign[r])
+        if p < 0:
+            return False
+        if self.ix.mentor[r]:
+            for s, lo, hi in self._peer_windows(r, p):
+                if lo < hi and float(self.free[s, lo:hi].min()) < self.peer_hours - 1e-9:
+                    return False
+        return True
+
+    def remove(self, r: int) -> tuple[int, list[tuple[int, float]]]:
+        p = int(self.assign[r])
+        draws = self.draws[r] or []
+        a, b = self.rws[r], self.rwe[r] + 1
+        self.seat[p, a:b] -= 1
+        for s, lh in draws:
+            self.free[s, a:b] += lh * self.gf[s]
+            self.cnt[s, a:b] -= 1
+            self.holders[s].discard(r)
+        if self.ix.mentor[r]:
+            for s, lo, hi in self._peer_windows(r, p):
+                self.free[s, lo:hi] -= self.peer_hours
+        self.assign[r] = -1
+        self.draws[r] = None
+        self.at_plek[p].discard(r)
+        return p, draws
+
+    def _peer_windows(self, r: int, p: int) -> list[tuple[int, int, int]]:
+        ix = self.ix
+        out = []
+        for s in ix.loc_peer.get(ix.ploc[p], ()):
+            lo = max(self.rws[r], ix.sws[s])
+            hi = min(self.rwe[r], ix.swe[s]) + 1
+            if lo < hi:
+                out.append((s, lo, hi))
+        return out

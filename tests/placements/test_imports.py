@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -13,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from notifications.models import Event
 from placements.domain import PlekStatus
-from placements.imports.importers import import_rows
+from placements.imports.importers import KINDS, import_rows
 from placements.imports.readers import FileRejected, Row, read_file
 from placements.models import PlacementRequest, Plek, SupervisionSource
 from tests import factories
@@ -509,3 +510,72 @@ def test_import_rows_takes_plain_rows(world, refs):
     assert result.ok, result.errors
     request = PlacementRequest.objects.get(pk=result.ids[0])
     assert request.peer_mentor is True and request.school == world.school
+
+
+# --- Documentation and example files --------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.mark.parametrize("kind", ["requests", "plekken", "sources"])
+def test_docs_describe_every_column(kind):
+    text = (DOCS / "imports.md").read_text()
+
+    undocumented = [name for name in KINDS[kind].column_names if f"| `{name}` |" not in text]
+
+    assert undocumented == []
+
+
+def test_example_files_import_as_they_are(client_for, world):
+    for code, leerweg in [("25491", "bol"), ("25491", "bbl"), ("25498", "bol")]:
+        factories.OpleidingFactory(code=code, leerweg=leerweg)
+    for code in ("3511", "3431", "3581"):
+        factories.PostcodeAreaFactory(code=code)
+    for name in ("Huize Domtoren", "Lekhof"):
+        factories.LocationFactory(organisation=world.care, name=name)
+
+    responses = {
+        (kind, user): upload(
+            client_for(user),
+            f"/api/v1/{kind}/import/",
+            (DOCS / "examples" / f"{kind}.csv").read_bytes(),
+        )
+        for kind, user in [("requests", "alice"), ("plekken", "carol"), ("sources", "carol")]
+    }
+
+    assert {key: r.status_code for key, r in responses.items()} == {
+        ("requests", "alice"): 201,
+        ("plekken", "carol"): 201,
+        ("sources", "carol"): 201,
+    }, {key: r.json() for key, r in responses.items()}
+    assert [r.json()["created"] for r in responses.values()] == [3, 3, 4]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Shared idempotency.py fingerprints the raw multipart body, boundary included, so "
+    "a client that retries with a fresh boundary (curl, requests) gets 422 instead of a replay.",
+)
+def test_a_retry_with_another_multipart_boundary_replays(client_for, world, refs):
+    from django.test.client import encode_multipart
+
+    alice = client_for("alice")
+    content = csv_bytes(
+        REQUEST_HEADER, "stu-1,,3511,25491,bol,eerstejaars,2026-09-07,2027-01-29,24,,20,,"
+    )
+
+    def post(boundary: str):
+        body = encode_multipart(boundary, {"file": SimpleUploadedFile("r.csv", content)})
+        return alice.generic(
+            "POST",
+            REQUESTS_URL,
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_IDEMPOTENCY_KEY="retry-1",
+        )
+
+    first, retry = post("boundary-one"), post("boundary-two")
+
+    assert first.status_code == 201
+    assert retry.status_code == 201
+    assert PlacementRequest.objects.count() == 1

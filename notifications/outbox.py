@@ -9,6 +9,7 @@ from django.db import transaction
 
 from notifications.models import Event
 from notifications.publishing import publish_after_commit
+from notifications.services import NOTIFY
 from placements.models import Region
 
 
@@ -39,4 +40,8 @@ def record_event(
         audience=sorted(set(audience)),
     )
     publish_after_commit()
+    if type in NOTIFY:
+        from workers.tasks import notify_event
+
+        transaction.on_commit(lambda: notify_event.delay(event.pk), robust=True)
     return event

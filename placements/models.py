@@ -363,7 +363,7 @@ class PlacementRequest(models.Model):
     end_date = models.DateField()
     hours_per_week = models.DecimalField(max_digits=4, decimal_places=1)
     acceptable_sectors = models.JSONField(
-        default=list, help_text="Sectors the student accepts; empty means any."
+        default=list, blank=True, help_text="Sectors the student accepts; empty means any."
     )
     max_travel_km = models.PositiveSmallIntegerField()
     priority = models.PositiveSmallIntegerField(

@@ -10,6 +10,7 @@ from celery import shared_task
 
 from coordination import services as coordination
 from notifications import publishing
+from notifications import services as notifications
 from placements import proposals
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,9 @@ def expire_proposals() -> int:
 def publish_events() -> int:
     """Re-send events that a crash or a channel-layer outage left unpublished."""
     return publishing.publish_pending()
+
+
+@shared_task(name="workers.tasks.notify_event", **_RETRY)
+def notify_event(event_id: int) -> int:
+    """In-app notifications and e-mail for one event; once per user, however often delivered."""
+    return len(notifications.notifications_for_event(event_id=event_id))

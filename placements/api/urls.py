@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from coordination.api import views as coordination_views
+from notifications.api import NotificationViewSet
 from placements.api import import_views, views
 
 router = DefaultRouter()
@@ -20,6 +21,7 @@ router.register("postcode-areas", views.PostcodeAreaViewSet, basename="postcode-
 router.register(
     "allocation-runs", coordination_views.AllocationRunViewSet, basename="allocation-run"
 )
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register(
     "allocation-problems",
     coordination_views.AllocationProblemViewSet,

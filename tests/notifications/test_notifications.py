@@ -1,0 +1,83 @@
+"""E-mail and in-app notifications for proposals to answer and outcomes to know about."""
+
+from __future__ import annotations
+
+from django.core import mail
+
+from notifications.models import Event, Notification
+from notifications.outbox import record_event
+from notifications.services import notifications_for_event
+from placements.domain import PlacementStatus
+from placements.proposals import placement_accept
+from tests import factories
+
+
+def _proposed(world):
+    location = factories.LocationFactory(organisation=world.care, city="Zeist")
+    plek = factories.PlekFactory(location=location, team="Team Zonnehof")
+    request = factories.PlacementRequestFactory(school=world.school, student_pseudonym="stu-77")
+    placement = factories.PlacementFactory(request=request, plek=plek)
+    event = record_event(
+        region_id=world.region.pk,
+        type="placement.proposed",
+        payload={"placement_id": placement.pk},
+        audience=[world.school.pk, world.care.pk],
+    )
+    return placement, event
+
+
+def test_a_proposal_notifies_the_care_organisation_by_mail_and_in_app(world):
+    placement, event = _proposed(world)
+
+    created = notifications_for_event(event_id=event.pk)
+
+    assert [n.user.username for n in created] == ["carol"]
+    assert created[0].title == "New student proposed: stu-77"
+    assert [m.to for m in mail.outbox] == [["carol@example.org"]]
+    assert "Team Zonnehof" in mail.outbox[0].body
+    assert placement.request.student_name not in mail.outbox[0].body
+
+
+def test_delivering_the_same_event_twice_notifies_once(world):
+    _, event = _proposed(world)
+
+    notifications_for_event(event_id=event.pk)
+    again = notifications_for_event(event_id=event.pk)
+
+    assert again == []
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_accept_notifies_the_school_not_the_other_school(
+    world, django_capture_on_commit_callbacks
+):
+    placement, _ = _proposed(world)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        placement_accept(placement=placement, by=world.care)
+    event = Event.objects.get(type="placement.accepted")
+    notifications_for_event(event_id=event.pk)
+
+    recipients = set(Notification.objects.values_list("user__username", flat=True))
+    # alice and victor (a viewer) both act for the school; bob's school is not involved.
+    assert recipients == {"alice", "victor"}
+    placement.refresh_from_db()
+    assert placement.status == PlacementStatus.ACCEPTED
+
+
+def test_users_see_and_mark_only_their_own_notifications(client_for, world):
+    _, event = _proposed(world)
+    notifications_for_event(event_id=event.pk)
+    own = Notification.objects.get(user__username="carol")
+
+    carol_list = client_for("carol").get("/api/v1/notifications/?unread=true").json()
+    dave_list = client_for("dave").get("/api/v1/notifications/").json()
+    dave_marks = client_for("dave").post(f"/api/v1/notifications/{own.pk}/read/")
+    carol_marks = client_for("carol").post(f"/api/v1/notifications/{own.pk}/read/")
+
+    assert [n["id"] for n in carol_list["results"]] == [own.pk]
+    assert dave_list["results"] == []
+    assert dave_marks.status_code == 404
+    assert carol_marks.json() == {"marked": 1}
+    assert client_for("carol").get("/api/v1/notifications/?unread=true").json()["results"] == []

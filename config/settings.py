@@ -217,6 +217,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Leerplek <noreply@leerplek.l
 # --- Leerplek -------------------------------------------------------------------------
 # Largest upload the import endpoints accept, in bytes.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+# Uploads are streamed to memory up to this size; imports check IMPORT_MAX_BYTES themselves.
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 
 # --- Production hardening -------------------------------------------------------------

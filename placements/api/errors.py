@@ -26,8 +26,11 @@ def flatten_errors(detail: Any, path: str = "") -> list[FieldError]:
     if isinstance(detail, dict):
         out: list[FieldError] = []
         for key, value in detail.items():
-            key = "" if key in ("non_field_errors", "__all__") else str(key)
-            sub = f"{path}.{key}" if path and key else (path or key)
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                sub = f"{path}[{key}]"  # a list item's error (ListField reports a dict)
+            else:
+                key = "" if key in ("non_field_errors", "__all__") else str(key)
+                sub = f"{path}.{key}" if path and key else (path or key)
             out.extend(flatten_errors(value, sub))
         return out
     if isinstance(detail, list):

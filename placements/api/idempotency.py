@@ -27,12 +27,25 @@ MAX_KEY_LENGTH = 255
 
 
 def _fingerprint(request: Request) -> str:
-    if request.content_type and request.content_type.startswith("application/json"):
-        body = json.dumps(request.data, sort_keys=True, default=str).encode()
-    else:
-        # Uploads: hash the raw bytes the client sent.
-        body = request._request.body if hasattr(request, "_request") else b""
-    return hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
+    """What makes two requests "the same": method, path, parsed fields and uploaded files.
+
+    Parsed data rather than the raw body: a multipart retry carries a new random boundary,
+    and the raw body may already be consumed (CSRF checks read uploads first).
+    """
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    fields = {
+        key: (request.data.getlist(key) if hasattr(request.data, "getlist") else request.data[key])
+        for key in request.data
+        if key not in request.FILES
+    }
+    digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
+    for name in sorted(request.FILES):
+        for upload in request.FILES.getlist(name):
+            digest.update(f"\n{name}={upload.name}:{upload.size}\n".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -551,11 +551,6 @@ def test_example_files_import_as_they_are(client_for, world):
     assert [r.json()["created"] for r in responses.values()] == [3, 3, 4]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shared idempotency.py fingerprints the raw multipart body, boundary included, so "
-    "a client that retries with a fresh boundary (curl, requests) gets 422 instead of a replay.",
-)
 def test_a_retry_with_another_multipart_boundary_replays(client_for, world, refs):
     from django.test.client import encode_multipart
 
@@ -578,4 +573,36 @@ def test_a_retry_with_another_multipart_boundary_replays(client_for, world, refs
 
     assert first.status_code == 201
     assert retry.status_code == 201
+    assert PlacementRequest.objects.count() == 1
+
+
+def test_a_keyed_upload_with_session_login_and_csrf_is_accepted_and_replayed(world, refs):
+    from django.contrib.auth import get_user_model
+    from django.middleware.csrf import get_token
+    from django.test import RequestFactory
+    from rest_framework.test import APIClient
+
+    # A browser: session cookie and CSRF token, enforced as in production.
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(get_user_model().objects.get(username="alice"))
+    token = get_token(RequestFactory().get("/"))
+    browser.cookies["csrftoken"] = token
+    content = csv_bytes(
+        REQUEST_HEADER, "stu-9,,3511,25491,bol,eerstejaars,2026-09-07,2027-01-29,24,,20,,"
+    )
+
+    def post():
+        return browser.post(
+            REQUESTS_URL,
+            {"file": SimpleUploadedFile("r.csv", content)},
+            format="multipart",
+            HTTP_X_CSRFTOKEN=token,
+            HTTP_IDEMPOTENCY_KEY="browser-1",
+        )
+
+    first, again = post(), post()
+
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
     assert PlacementRequest.objects.count() == 1

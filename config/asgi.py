@@ -11,6 +11,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models (the WebSocket routing does).
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from notifications.auth import WebSocketAuthStack  # noqa: E402
+from notifications.routing import websocket_urlpatterns  # noqa: E402
+
+# The origin check lives in the consumers (notifications.auth.origin_allowed): whether a
+# missing Origin is acceptable depends on how the client authenticated.
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": WebSocketAuthStack(URLRouter(websocket_urlpatterns)),
+    }
+)

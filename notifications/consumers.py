@@ -1,0 +1,217 @@
+"""WebSocket streams of outbox events. Thin: authenticate, authorise, join, catch up, forward.
+
+Streams
+- `/ws/v1/regions/<region_id>/`: every event of the region, for its coordinators.
+- `/ws/v1/organisations/<org_id>/`: the events whose audience names the organisation, for
+  its members (the school stream of a school, the organisation stream of a care provider).
+
+Protocol (server to client only; consumers never write, commands go through REST)
+- Connect with `?since=<seq>`, the last sequence number of the region the client saw (or
+  the one it loaded state at). Without `since` the stream starts at the region's current seq.
+- The server sends the missed events from the database, in seq order, then the live ones.
+  Every message carries `region` and `seq`; events carry `type`, `version`, `payload` (ids
+  only), `created_at`. Once caught up the server sends
+  `{"type": "stream.ready", "region": r, "seq": s}`; s is the last seq the stream covers.
+- Sequence numbers only increase on a stream; nothing is sent twice. The channel layer
+  delivers at most once and publishers may send out of order, so a live event that reveals a
+  gap (seq beyond the last one covered) is preceded by the missing events, read from the
+  database; live events at or below the last covered seq are dropped.
+
+Refusals happen before accept: 4401 not authenticated, 4403 foreign origin or not allowed
+to see the stream, 4400 a bad `since`. Behind an ASGI server that supports the
+`websocket.http.response` extension (uvicorn) the handshake is denied with HTTP 401/403/400
+and a JSON body naming the code; elsewhere the socket is closed with the code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from notifications.auth import origin_allowed
+from notifications.groups import organisation_group, region_group
+from notifications.models import Event
+from notifications.publishing import event_message
+from placements.domain import OrganisationKind
+from placements.models import Region
+from placements.selectors import organisation_of
+
+CATCH_UP_BATCH = 500
+
+NOT_AUTHENTICATED = 4401
+FORBIDDEN = 4403
+BAD_REQUEST = 4400
+_HTTP_STATUS = {NOT_AUTHENTICATED: 401, FORBIDDEN: 403, BAD_REQUEST: 400}
+
+
+def client_message(event: dict[str, Any]) -> dict[str, Any]:
+    """What a client gets: the event without its routing list (audience)."""
+    return {k: v for k, v in event.items() if k != "audience"}
+
+
+def _events_after(
+    region_id: int, after: int, upto: int | None, organisation_id: int | None
+) -> list[dict[str, Any]]:
+    qs = Event.objects.filter(region_id=region_id, seq__gt=after)
+    if upto is not None:
+        qs = qs.filter(seq__lte=upto)
+    if organisation_id is not None:
+        qs = qs.filter(audience__contains=[organisation_id])
+    return [event_message(e) for e in qs.order_by("seq")[:CATCH_UP_BATCH]]
+
+
+def _events_after_portable(
+    region_id: int, after: int, upto: int | None, organisation_id: int | None
+) -> list[dict[str, Any]]:
+    from django.db import connection
+
+    if organisation_id is None or connection.vendor == "postgresql":
+        return _events_after(region_id, after, upto, organisation_id)
+    # SQLite (the embedded mode) has no JSON containment: filter in Python.
+    qs = Event.objects.filter(region_id=region_id, seq__gt=after).order_by("seq")
+    if upto is not None:
+        qs = qs.filter(seq__lte=upto)
+    found = [event_message(e) for e in qs.iterator() if organisation_id in e.audience]
+    return found[:CATCH_UP_BATCH]
+
+
+events_after = database_sync_to_async(_events_after_portable)
+
+
+@database_sync_to_async
+def _region_last_seq(region_id: int) -> int:
+    return Region.objects.values_list("last_event_seq", flat=True).get(pk=region_id)
+
+
+class EventStreamConsumer(AsyncJsonWebsocketConsumer):
+    """Base: subclasses decide who may listen (`authorise`) and to what (`region_id`, groups)."""
+
+    region_id: int
+    organisation_id: int | None = None
+    group: str
+
+    async def connect(self) -> None:
+        self.last_seq: int | None = None  # None until the catch-up is done.
+        user = self.scope.get("user")
+        if not origin_allowed(self.scope):
+            return await self.refuse(FORBIDDEN, "origin not allowed")
+        if user is None or not user.is_authenticated:
+            return await self.refuse(NOT_AUTHENTICATED, "not authenticated")
+        if not await database_sync_to_async(self.authorise)(user):
+            return await self.refuse(FORBIDDEN, "not allowed to see this stream")
+        since = self.since()
+        if since is False:
+            return await self.refuse(BAD_REQUEST, "since must be a non-negative integer")
+
+        # Join first, then read the database: an event committed in between is in both, and
+        # the seq check drops the second copy. Live messages wait in the channel layer until
+        # this handler returns (Channels dispatches one message at a time).
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        await self.accept()
+        if since is None:
+            self.last_seq = await _region_last_seq(self.region_id)
+        else:
+            self.last_seq = since
+            await self.send_from_database(upto=None)
+        await self.send_json(
+            {"type": "stream.ready", "region": self.region_id, "seq": self.last_seq}
+        )
+
+    async def refuse(self, code: int, detail: str) -> None:
+        if "websocket.http.response" in self.scope.get("extensions", {}):
+            body = json.dumps({"code": code, "detail": detail}).encode()
+            await self.send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": _HTTP_STATUS[code],
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await self.send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await self.close(code=code)
+
+    def since(self) -> int | bool | None:
+        """The client's `since`: an int, None when absent, False when malformed."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("since")
+        if not values:
+            return None
+        try:
+            since = int(values[-1])
+        except ValueError:
+            return False
+        return since if since >= 0 else False
+
+    async def send_from_database(self, upto: int | None) -> None:
+        """Send the stream's events after last_seq (up to `upto`), in seq order."""
+        while True:
+            batch = await events_after(self.region_id, self.last_seq, upto, self.organisation_id)
+            for event in batch:
+                await self.send_json(client_message(event))
+                self.last_seq = event["seq"]
+            if len(batch) < CATCH_UP_BATCH:
+                return
+
+    async def leerplek_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        if self.last_seq is None or event["region"] != self.region_id:
+            return
+        if not self.may_see(event):
+            return
+        seq = event["seq"]
+        if seq <= self.last_seq:
+            return  # Already sent (catch-up, gap fill, or a repeated publish).
+        if seq > self.last_seq + 1:
+            # Possibly missed something (out-of-order publishers, a lost message). Everything
+            # below seq is committed: seq is taken under the region's row lock until commit.
+            await self.send_from_database(upto=seq - 1)
+        await self.send_json(client_message(event))
+        self.last_seq = seq
+
+    def may_see(self, event: dict[str, Any]) -> bool:
+        return True
+
+    def authorise(self, user) -> bool:
+        raise NotImplementedError
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Clients have nothing to say here; commands go through the REST API."""
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "joined", False):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class RegionStreamConsumer(EventStreamConsumer):
+    """All events of a region, for the coordinators of that region."""
+
+    def authorise(self, user) -> bool:
+        self.region_id = int(self.scope["url_route"]["kwargs"]["region_id"])
+        self.group = region_group(self.region_id)
+        org = organisation_of(user)
+        return (
+            org is not None
+            and org.kind == OrganisationKind.COORDINATION
+            and org.region_id == self.region_id
+        )
+
+
+class OrganisationStreamConsumer(EventStreamConsumer):
+    """Events whose audience names the organisation, for its members."""
+
+    def authorise(self, user) -> bool:
+        self.organisation_id = int(self.scope["url_route"]["kwargs"]["organisation_id"])
+        self.group = organisation_group(self.organisation_id)
+        org = organisation_of(user)
+        if org is None or org.pk != self.organisation_id:
+            return False
+        self.region_id = org.region_id
+        return True
+
+    def may_see(self, event: dict[str, Any]) -> bool:
+        return self.organisation_id in event.get("audience", ())

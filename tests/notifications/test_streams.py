@@ -304,3 +304,21 @@ def test_messages_carry_ids_not_student_names(world):
 
     messages = async_to_sync(run)()
     assert "Sanne" not in str(messages) and messages[0]["payload"]["request_id"] == request.pk
+
+
+def test_an_idle_stream_outlives_the_redis_socket_timeout(world):
+    # redis-py 8 defaults to a 5 s socket timeout, as long as channels_redis' blocking pop:
+    # without a longer timeout in settings the consumer crashed after 5 idle seconds.
+    erin = socket(region_path(world, since=0), token_of="erin")
+
+    async def run():
+        await erin.connect(timeout=3)
+        await received(erin)
+        idle = await erin.receive_nothing(timeout=6.5, interval=0.5)
+        await database_sync_to_async(record)(world)
+        live = await received(erin, until_ready=False)
+        await erin.disconnect()
+        return idle, live
+
+    idle, live = async_to_sync(run)()
+    assert idle and seqs_of(live) == [1]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +26,19 @@ from placements.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+
+# Documented on every decorated operation, so clients find the header in /api/schema/.
+SCHEMA_PARAMETER = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Repeat a POST safely: the same key (1 to 255 characters, per user) returns the first "
+        "answer with `Idempotent-Replayed: true` and creates nothing new; the same key with a "
+        "different request is a 422."
+    ),
+)
 
 
 def _fingerprint(request: Request) -> str:
@@ -108,4 +123,4 @@ def idempotent(view_method: Callable[..., Response]) -> Callable[..., Response]:
             return _replay(existing, fingerprint)
         return response
 
-    return wrapper
+    return extend_schema(parameters=[SCHEMA_PARAMETER])(wrapper)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from placements import proposals, selectors, services
 from placements.api import filters, serializers
+from placements.api.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_PARAMETER
 from placements.api.idempotency import idempotent
 from placements.api.permissions import IsMember
 
@@ -189,6 +190,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     """Placements and the proposal workflow: accept/decline (care), confirm (school), withdraw.
 
     An answer from the wrong party or from the wrong state is a 409 with `current_state`.
+    (`@action` replaces the schema that `@idempotent` attaches, hence the explicit header.)
     """
 
     serializer_class = serializers.PlacementSerializer
@@ -201,13 +203,13 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         placement = transition(placement=self.get_object(), by=self.organisation(), **kwargs)
         return self.respond(placement)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request: Request, pk: str) -> Response:
         return self._answer(proposals.placement_accept)
 
-    @extend_schema(request=serializers.DeclineSerializer)
+    @extend_schema(request=serializers.DeclineSerializer, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def decline(self, request: Request, pk: str) -> Response:
@@ -215,13 +217,13 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
         body.is_valid(raise_exception=True)
         return self._answer(proposals.placement_decline, reason=body.validated_data["reason"])
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def confirm(self, request: Request, pk: str) -> Response:
         return self._answer(proposals.placement_confirm)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def withdraw(self, request: Request, pk: str) -> Response:

@@ -1222,3 +1222,95 @@ def test_session_writes_need_the_csrf_token(tenants):
     assert with_token.status_code == 201, with_token.content
     assert with_token.json()["school"] == tenants["other_school"].pk
     assert PlacementRequest.objects.filter(student_pseudonym="stu-session").count() == 1
+
+
+# --- Placement actions (accept, decline, confirm, withdraw) ------------------------------
+
+ACTIONS = {
+    "accept": {},
+    "decline": {"reason": "Geen plek in het team"},
+    "confirm": {},
+    "withdraw": {},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+@pytest.mark.parametrize("username", ["bob", "dave", "frank"])
+def test_an_action_on_another_tenants_placement_is_404_and_changes_nothing(
+    client_for, tenants, username, action
+):
+    # given alice's student proposed to carol
+    placement = tenants["pl_alice1"]
+    before = _snapshot(placement)
+    events = Event.objects.count()
+
+    # when an outsider answers the proposal
+    response = client_for(username).post(
+        f"{API}/placements/{placement.pk}/{action}/", ACTIONS[action]
+    )
+
+    # then the placement does not exist for them and nothing moved
+    assert_error_shape(response, 404)
+    assert _snapshot(placement) == before
+    assert Event.objects.count() == events
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username, action",
+    [
+        ("erin", "accept"),  # the coordinator sees it but is no party to it
+        ("erin", "withdraw"),
+        ("alice", "accept"),  # the school does not answer for the care organisation
+        ("alice", "decline"),
+        ("carol", "confirm"),  # nor the care organisation for the school
+        ("victor", "withdraw"),  # a viewer writes nothing
+    ],
+)
+def test_an_action_by_the_wrong_party_is_403_and_changes_nothing(
+    client_for, tenants, username, action
+):
+    placement = tenants["pl_alice1"]
+    before = _snapshot(placement)
+
+    response = client_for(username).post(
+        f"{API}/placements/{placement.pk}/{action}/", ACTIONS[action]
+    )
+
+    assert_error_shape(response, 403)
+    assert _snapshot(placement) == before
+
+
+@pytest.mark.django_db
+def test_the_parties_accept_and_confirm_their_own_placement(client_for, tenants):
+    # given alice's student proposed to carol
+    placement, request = tenants["pl_alice1"], tenants["r_alice1"]
+
+    # when carol accepts and alice confirms
+    accepted = client_for("carol").post(f"{API}/placements/{placement.pk}/accept/")
+    confirmed = client_for("alice").post(f"{API}/placements/{placement.pk}/confirm/")
+
+    # then the placement and the request are confirmed, and carol still sees the name
+    assert accepted.status_code == 200, accepted.content
+    assert confirmed.status_code == 200, confirmed.content
+    placement.refresh_from_db()
+    request.refresh_from_db()
+    assert (placement.status, request.status) == ("confirmed", "confirmed")
+    body = client_for("carol").get(f"{API}/requests/{request.pk}/").json()
+    assert body["student_name"] == "Sanne de Vries"
+
+
+@pytest.mark.django_db
+def test_a_decline_through_the_api_hides_the_name_from_the_care_organisation(client_for, tenants):
+    placement, request = tenants["pl_alice1"], tenants["r_alice1"]
+    carol = client_for("carol")
+    assert carol.get(f"{API}/requests/{request.pk}/").json()["student_name"] == "Sanne de Vries"
+
+    declined = carol.post(f"{API}/placements/{placement.pk}/decline/", {"reason": "Team vol"})
+
+    assert declined.status_code == 200, declined.content
+    assert carol.get(f"{API}/requests/{request.pk}/").json()["student_name"] is None
+    # and the school still sees its own student's name
+    alice_view = client_for("alice").get(f"{API}/requests/{request.pk}/").json()
+    assert alice_view["student_name"] == "Sanne de Vries"

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from placements.domain import OrganisationKind, PlekStatus, RequestStatus
-from placements.models import Membership, Region
+from placements.models import Membership, Organisation, PlacementRequest, Plek, Region
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # Subqueries, not joins: counting over three joined relations would multiply rows.
+    def count(model: type, **filters: object) -> Subquery:
+        return Subquery(
+            model.objects.filter(region=OuterRef("pk"), **filters)
+            .order_by()
+            .values("region")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+
     regions = Region.objects.annotate(
-        schools=Count(
-            "organisations", filter=Q(organisations__kind=OrganisationKind.SCHOOL), distinct=True
-        ),
-        care=Count(
-            "organisations", filter=Q(organisations__kind=OrganisationKind.CARE), distinct=True
-        ),
-        open_requests=Count(
-            "requests", filter=Q(requests__status=RequestStatus.OPEN), distinct=True
-        ),
-        plekken=Count("plekken", filter=Q(plekken__status=PlekStatus.PUBLISHED), distinct=True),
+        n_schools=count(Organisation, kind=OrganisationKind.SCHOOL),
+        n_care=count(Organisation, kind=OrganisationKind.CARE),
+        n_open_requests=count(PlacementRequest, status=RequestStatus.OPEN),
+        n_plekken=count(Plek, status=PlekStatus.PUBLISHED),
     )
     # Demo logins are shown only outside production, where they are the seeded demo users.
     demo_users = (

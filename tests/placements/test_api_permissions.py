@@ -1314,3 +1314,58 @@ def test_a_decline_through_the_api_hides_the_name_from_the_care_organisation(cli
     # and the school still sees its own student's name
     alice_view = client_for("alice").get(f"{API}/requests/{request.pk}/").json()
     assert alice_view["student_name"] == "Sanne de Vries"
+
+
+# --- Creating what the organisation's kind does not create -------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username, endpoint",
+    [
+        ("carol", "requests"),
+        ("erin", "requests"),
+        ("alice", "plekken"),
+        ("erin", "plekken"),
+        ("alice", "locations"),
+        ("erin", "locations"),
+    ],
+)
+def test_an_organisation_cannot_create_what_its_kind_does_not_own(
+    client_for, tenants, username, endpoint
+):
+    # given a well-formed body for the endpoint
+    body = {
+        "requests": _request_body(tenants, "stu-wrong-kind"),
+        "plekken": _plek_body(tenants),
+        "locations": {
+            "name": "Nieuwe locatie",
+            "postcode": "3512 AB",
+            "city": "Utrecht",
+            "latitude": 52.09,
+            "longitude": 5.12,
+        },
+    }[endpoint]
+    before = _counts()
+
+    # when an organisation of the wrong kind posts it
+    response = client_for(username).post(f"{API}/{endpoint}/", body)
+
+    # then it is refused in the error shape and nothing is created
+    assert response.status_code in (400, 403), response.content
+    assert_error_shape(response, response.status_code)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_seats_cannot_drop_below_the_students_already_placed(client_for, tenants):
+    # given carol's plek holds alice's proposed student
+    plek = tenants["p_carol"]
+
+    # when carol lowers its seats to zero
+    response = client_for("carol").patch(f"{API}/plekken/{plek.pk}/", {"seats": 0})
+
+    # then it is refused on `seats` and the seats stay
+    assert paths_of(assert_error_shape(response, 400)) == {"seats"}
+    plek.refresh_from_db()
+    assert plek.seats == 2

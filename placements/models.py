@@ -322,7 +322,12 @@ class SupervisionSource(models.Model):
                         plek__isnull=True,
                         school__isnull=True,
                     )
-                    | Q(kind=SupervisionKind.LEERAFDELING, plek__isnull=False, school__isnull=True)
+                    | Q(
+                        kind=SupervisionKind.LEERAFDELING,
+                        plek__isnull=False,
+                        location__isnull=True,
+                        school__isnull=True,
+                    )
                     | Q(
                         kind=SupervisionKind.DOCENT_BEGELEIDER,
                         school__isnull=False,

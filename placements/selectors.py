@@ -7,7 +7,7 @@ forgets a check still cannot leak: another tenant's object is simply not found (
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
+from django.db.models import BooleanField, CharField, Exists, OuterRef, QuerySet, Value
 
 from placements.domain import LIVE_PLACEMENT_STATUSES, OrganisationKind, PlekStatus, Role
 from placements.models import (
@@ -65,7 +65,10 @@ def requests_visible_to(user: User) -> QuerySet[PlacementRequest]:
     qs = PlacementRequest.objects.select_related("school", "opleiding", "home_postcode")
     if org is None:
         return qs.none()
-    qs = qs.prefetch_related("preferences")
+    # Serializers show notes and preferences according to who looks (see viewer_kind).
+    qs = qs.prefetch_related("preferences").annotate(
+        viewer_kind=Value(org.kind, output_field=CharField())
+    )
     if org.kind == OrganisationKind.SCHOOL:
         return qs.filter(school=org).annotate(
             student_name_visible=Value(True, output_field=BooleanField())

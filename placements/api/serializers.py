@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from placements import selectors
-from placements.domain import Sector, iso_week_span
+from placements.domain import OrganisationKind, Sector, iso_week_span
 from placements.models import (
     DoelgroepSetting,
     Location,
@@ -290,6 +290,13 @@ class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, serialize
         # Names only where selectors say so (annotated on the queryset); pseudonym always.
         if not getattr(instance, "student_name_visible", False):
             data["student_name"] = None
+        viewer = getattr(instance, "viewer_kind", None)
+        # The school's free-text notes are for the school; a care organisation does not see
+        # which other plekken the student preferred.
+        if viewer != OrganisationKind.SCHOOL:
+            data["notes"] = None
+        if viewer == OrganisationKind.CARE:
+            data["preferences"] = None
         return data
 
 

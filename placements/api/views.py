@@ -189,7 +189,7 @@ class SupervisionSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Placements and the proposal workflow: accept/decline (care), confirm (school), withdraw.
 
-    An answer from the wrong party or from the wrong state is a 409 with `current_state`.
+    An answer from the wrong party is a 403; from the wrong state a 409 with `current_state`.
     (`@action` replaces the schema that `@idempotent` attaches, hence the explicit header.)
     """
 

@@ -25,6 +25,7 @@ from placements.models import (
     Placement,
     PlacementRequest,
     Plek,
+    RequestPreference,
     SupervisionSource,
 )
 from tests import factories
@@ -1369,3 +1370,27 @@ def test_seats_cannot_drop_below_the_students_already_placed(client_for, tenants
     assert paths_of(assert_error_shape(response, 400)) == {"seats"}
     plek.refresh_from_db()
     assert plek.seats == 2
+
+
+def test_notes_are_for_the_school_and_preferences_not_for_the_care_organisation(client_for, world):
+    # given a request with notes and a preferred plek, proposed to carol's organisation
+    location = factories.LocationFactory(organisation=world.care)
+    plek = factories.PlekFactory(location=location)
+    preferred = factories.PlekFactory(
+        location=factories.LocationFactory(organisation=world.other_care)
+    )
+    request = factories.PlacementRequestFactory(school=world.school, notes="Needs a quiet team")
+    RequestPreference.objects.create(request=request, plek=preferred, rank=1)
+    factories.PlacementFactory(request=request, plek=plek)
+
+    # when each party reads it
+    seen = {
+        user: client_for(user).get(f"{API}/requests/{request.pk}/").json()
+        for user in ("alice", "carol", "erin")
+    }
+
+    # then only the school reads the notes, and the care organisation not the preferences
+    assert seen["alice"]["notes"] == "Needs a quiet team"
+    assert seen["alice"]["preferences"] == [preferred.pk]
+    assert seen["carol"]["notes"] is None and seen["carol"]["preferences"] is None
+    assert seen["erin"]["notes"] is None and seen["erin"]["preferences"] == [preferred.pk]

@@ -277,6 +277,7 @@ def test_group_factor_below_1_on_a_non_group_kind_is_rejected(parts, kind):
         ("regionale_pool", {"location": "location"}),
         ("leerafdeling", {"plek": None}),
         ("leerafdeling", {"school": "school"}),
+        ("leerafdeling", {"location": "location"}),
     ],
 )
 def test_source_scope_not_matching_its_kind_is_rejected(parts, kind, scope):

@@ -18,19 +18,24 @@ Protocol (server to client only; consumers never write, commands go through REST
   database; live events at or below the last covered seq are dropped.
 
 Refusals happen before accept: 4401 not authenticated, 4403 foreign origin or not allowed
-to see the stream, 4400 a bad `since`. Behind an ASGI server that supports the
+to see the stream, 4400 a bad `since`, 4503 the channel layer (Redis) is unreachable. An open
+stream whose channel layer goes away is closed with 1012; the client reconnects with its
+last seq. Behind an ASGI server that supports the
 `websocket.http.response` extension (uvicorn) the handshake is denied with HTTP 401/403/400
 and a JSON body naming the code; elsewhere the socket is closed with the code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from redis.exceptions import RedisError
 
 from notifications.auth import origin_allowed
 from notifications.groups import organisation_group, region_group
@@ -40,12 +45,17 @@ from placements.domain import OrganisationKind
 from placements.models import Region
 from placements.selectors import organisation_of
 
+log = logging.getLogger(__name__)
+
 CATCH_UP_BATCH = 500
 
 NOT_AUTHENTICATED = 4401
 FORBIDDEN = 4403
 BAD_REQUEST = 4400
-_HTTP_STATUS = {NOT_AUTHENTICATED: 401, FORBIDDEN: 403, BAD_REQUEST: 400}
+TRY_AGAIN = 4503  # the channel layer (Redis) is unreachable
+SERVICE_RESTART = 1012  # closing an open stream because the channel layer went away
+_HTTP_STATUS = {NOT_AUTHENTICATED: 401, FORBIDDEN: 403, BAD_REQUEST: 400, TRY_AGAIN: 503}
+LAYER_ERRORS = (RedisError, ConnectionError)
 
 
 def client_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +120,11 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         # Join first, then read the database: an event committed in between is in both, and
         # the seq check drops the second copy. Live messages wait in the channel layer until
         # this handler returns (Channels dispatches one message at a time).
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except LAYER_ERRORS as exc:
+            log.warning("channel layer unavailable at connect: %r", exc)
+            return await self.refuse(TRY_AGAIN, "live stream unavailable, try again")
         self.joined = True
         await self.accept()
         if since is None:
@@ -122,17 +136,30 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
             {"type": "stream.ready", "region": self.region_id, "seq": self.last_seq}
         )
 
+    async def __call__(self, scope, receive, send):
+        """Lose the channel layer (Redis restarting), close: the client reconnects and catches
+        up from the database. Group memberships do not survive a Redis restart, so carrying on
+        would leave a socket that silently receives nothing."""
+        try:
+            return await super().__call__(scope, receive, send)
+        except LAYER_ERRORS as exc:
+            log.warning("channel layer lost, closing the stream: %r", exc)
+            with contextlib.suppress(Exception):  # The socket may be gone already.
+                await send({"type": "websocket.close", "code": SERVICE_RESTART})
+        except OSError:  # The client went away while we were sending (uvicorn's
+            pass  # ClientDisconnected); nothing left to do.
+
     async def refuse(self, code: int, detail: str) -> None:
         if "websocket.http.response" in self.scope.get("extensions", {}):
             body = json.dumps({"code": code, "detail": detail}).encode()
-            await self.send(
+            await self.base_send(  # self.send wraps text frames
                 {
                     "type": "websocket.http.response.start",
                     "status": _HTTP_STATUS[code],
                     "headers": [(b"content-type", b"application/json")],
                 }
             )
-            await self.send({"type": "websocket.http.response.body", "body": body})
+            await self.base_send({"type": "websocket.http.response.body", "body": body})
         else:
             await self.close(code=code)
 
@@ -184,7 +211,9 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "joined", False):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            # Redis may be away; the membership then went with it.
+            with contextlib.suppress(*LAYER_ERRORS):
+                await self.channel_layer.group_discard(self.group, self.channel_name)
 
 
 class RegionStreamConsumer(EventStreamConsumer):

@@ -1,0 +1,82 @@
+"""Cross-object rules that services hold on every write path (API, imports, shell)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from notifications.models import Event
+from placements import services
+from placements.errors import DomainValidationError
+from placements.models import Plek, SupervisionSource
+from tests import factories
+
+
+def _source_data(**overrides):
+    return {
+        "kind": "werkbegeleider",
+        "name": "Werkbegeleider Noord",
+        "hours_per_week": Decimal("6"),
+        "start_date": dt.date(2026, 9, 1),
+        "end_date": dt.date(2027, 6, 30),
+        "max_students": 2,
+        **overrides,
+    }
+
+
+def test_a_source_at_another_organisations_location_is_refused(world):
+    foreign = factories.LocationFactory(organisation=world.other_care)
+
+    with pytest.raises(DomainValidationError) as refused:
+        services.source_create(organisation=world.care, data=_source_data(location=foreign))
+
+    assert [e.path for e in refused.value.errors] == ["location"]
+    assert not SupervisionSource.objects.exists()
+    assert not Event.objects.exists()
+
+
+def test_a_plek_at_another_organisations_location_is_refused(world):
+    foreign = factories.LocationFactory(organisation=world.other_care)
+
+    with pytest.raises(DomainValidationError):
+        services.plek_publish(
+            organisation=world.care,
+            data={
+                "location": foreign,
+                "team": "Team Oost",
+                "sector": "vvt",
+                "seats": 2,
+                "start_date": dt.date(2026, 9, 1),
+                "end_date": dt.date(2027, 1, 31),
+            },
+            opleidingen=[factories.OpleidingFactory()],
+        )
+
+    assert not Plek.objects.exists()
+
+
+def test_a_leerafdeling_supervises_only_the_organisations_own_plek(world):
+    foreign_plek = factories.PlekFactory(
+        location=factories.LocationFactory(organisation=world.other_care)
+    )
+
+    with pytest.raises(DomainValidationError) as refused:
+        services.source_create(
+            organisation=world.care,
+            data=_source_data(kind="leerafdeling", plek=foreign_plek, max_students=None),
+        )
+
+    assert [e.path for e in refused.value.errors] == ["plek"]
+
+
+def test_a_docent_begeleider_is_always_the_creating_schools_own(world):
+    source = services.source_create(
+        organisation=world.school,
+        data=_source_data(kind="docent_begeleider", name="Docent De Wit", max_students=None),
+    )
+
+    assert source.school_id == world.school.pk
+    assert source.organisation_id == world.school.pk
+    assert source.location_id is None

@@ -27,6 +27,7 @@ and a JSON body naming the code; elsewhere the socket is closed with the code.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -90,6 +91,69 @@ def _events_after_portable(
 
 
 events_after = database_sync_to_async(_events_after_portable)
+
+
+class RegionLog:
+    """Recent events per region, shared by every socket in this process.
+
+    A live event that skips seqs makes each socket look for what it missed: an organisation
+    stream sees only some of the region's seqs, so that is nearly every event. Read from
+    the database once per process and gap, not once per socket: the first socket reads the
+    region's events up to the new seq, the others find them here.
+    """
+
+    KEEP = 5000
+
+    def __init__(self) -> None:
+        self.events: dict[int, dict[int, dict[str, Any]]] = {}
+        self.low: dict[int, int] = {}  # the cache holds the region's seqs in (low, high]
+        self.high: dict[int, int] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
+
+    async def between(
+        self, region_id: int, after: int, upto: int, organisation_id: int | None
+    ) -> list[dict[str, Any]]:
+        """The stream's events with after < seq <= upto, in seq order."""
+        lock = self.locks.setdefault(region_id, asyncio.Lock())
+        async with lock:
+            high = self.high.get(region_id)
+            if high is None or after < self.low[region_id]:
+                if high is not None:  # Older than the cache: rare, ask the database.
+                    return await _all_events(region_id, after, upto, organisation_id)
+                self.low[region_id] = self.high[region_id] = high = after
+                self.events[region_id] = {}
+            if upto > high:
+                cached = self.events[region_id]
+                for event in await _all_events(region_id, high, upto, None):
+                    cached[event["seq"]] = event
+                self.high[region_id] = upto
+                if len(cached) > self.KEEP:
+                    for seq in sorted(cached)[: len(cached) - self.KEEP]:
+                        del cached[seq]
+                    self.low[region_id] = min(cached) - 1
+            cached = self.events[region_id]
+            return [
+                cached[seq]
+                for seq in range(after + 1, upto + 1)
+                if seq in cached
+                and (organisation_id is None or organisation_id in cached[seq]["audience"])
+            ]
+
+
+@database_sync_to_async
+def _all_events(
+    region_id: int, after: int, upto: int, organisation_id: int | None
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        batch = _events_after_portable(region_id, after, upto, organisation_id)
+        found += batch
+        if len(batch) < CATCH_UP_BATCH:
+            return found
+        after = batch[-1]["seq"]
+
+
+region_log = RegionLog()
 
 
 @database_sync_to_async
@@ -196,7 +260,12 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         if seq > self.last_seq + 1:
             # Possibly missed something (out-of-order publishers, a lost message). Everything
             # below seq is committed: seq is taken under the region's row lock until commit.
-            await self.send_from_database(upto=seq - 1)
+            missed = await region_log.between(
+                self.region_id, self.last_seq, seq - 1, self.organisation_id
+            )
+            for earlier in missed:
+                await self.send_json(client_message(earlier))
+                self.last_seq = earlier["seq"]
         await self.send_json(client_message(event))
         self.last_seq = seq
 

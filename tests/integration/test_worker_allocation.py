@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import re
 import threading
 import time
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -23,12 +25,15 @@ from decimal import Decimal
 import psycopg
 import pytest
 import redis
+from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from coordination import engine
 from coordination.engine.jsonio import result_from_dict
-from coordination.loading import load_problem
+from coordination.loading import REFUSED_PLACEMENTS, load_problem
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.services import (
     allocation_claim,
@@ -46,7 +51,7 @@ from placements.models import (
     Region,
     SupervisionSource,
 )
-from placements.proposals import placement_accept
+from placements.proposals import placement_accept, placement_decline
 from placements.services import request_submit
 from tests import factories
 from tests.integration import celery_worker as celery_processes
@@ -302,19 +307,28 @@ def assert_every_request_accounted_for(region: Region, run: AllocationRun) -> No
 # --- Threads with their own database connections ------------------------------------------
 
 
-def in_threads(targets: list[Callable[[], object]], timeout: float = 60.0) -> list[object]:
-    """Run the callables at once (a barrier), each in a thread with its own connection."""
+def in_threads(
+    targets: list[Callable[[], object]], timeout: float = 60.0, max_connections: int = 16
+) -> list[object]:
+    """Run the callables at once (a barrier), each in a thread with its own connection.
+
+    At most `max_connections` threads hold a database connection at a time: the PostgreSQL
+    server is shared, and its 100 connections are not all ours.
+    """
     barrier = threading.Barrier(len(targets))
+    slots = threading.BoundedSemaphore(max_connections)
     results: list[object] = [None] * len(targets)
 
     def run(i: int, target: Callable[[], object]) -> None:
         try:
             barrier.wait()
-            results[i] = target()
+            with slots:
+                try:
+                    results[i] = target()
+                finally:
+                    connections.close_all()
         except BaseException as exc:  # reported to the test below
             results[i] = exc
-        finally:
-            connections.close_all()
 
     threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
     for t in threads:
@@ -624,3 +638,187 @@ def test_a_burst_of_200_submissions_causes_a_handful_of_runs(world, celery_worke
     assert booking_violations(world.region.pk) == []
     durations = [round((r.finished_at - r.started_at).total_seconds(), 2) for r in runs]
     print(f"200 submissions in {burst:.1f}s caused {len(runs)} runs, each {durations}s")
+
+
+def test_a_declined_seat_goes_to_the_next_student(world, celery_worker):
+    """A decline re-queues the request without that plek, and the seat is offered again."""
+    (plek,) = build_region(
+        world, locations=1, plekken_per_location=1, seats=1, hours="8", students=2
+    )
+    celery_worker()
+    submit(world, 2)
+    wait_until_settled(world.region)
+    proposal = Placement.objects.get(status=PlacementStatus.PROPOSED)
+
+    placement_decline(placement=proposal, by=world.care, reason="Team is reorganising")
+    wait_until_settled(world.region)
+
+    again = Placement.objects.get(status=PlacementStatus.PROPOSED)
+    assert again.plek_id == plek.pk and again.request_id != proposal.request_id
+    run = AllocationRun.objects.filter(region=world.region).latest("pk")
+    assert run.objective["new_proposals"] == 1
+    assert list(run.unplaced_requests.values_list("request_id", flat=True)) == [proposal.request_id]
+
+
+# --- Concurrent answers on one plek -------------------------------------------------------
+
+# What each answer does, and from which states it is legal (placements/proposals.py).
+ANSWERS = {
+    "accept": ("carol", PlacementStatus.ACCEPTED, {PlacementStatus.PROPOSED}),
+    "decline": ("carol", PlacementStatus.DECLINED, {PlacementStatus.PROPOSED}),
+    "confirm": ("alice", PlacementStatus.CONFIRMED, {PlacementStatus.ACCEPTED}),
+    "withdraw": ("alice", PlacementStatus.WITHDRAWN, set(LIVE)),
+    "withdraw-care": ("carol", PlacementStatus.WITHDRAWN, set(LIVE)),
+}
+REACHABLE = {
+    PlacementStatus.ACCEPTED: {"accepted", "confirmed", "withdrawn"},
+    PlacementStatus.DECLINED: {"declined"},
+    PlacementStatus.CONFIRMED: {"confirmed", "withdrawn"},
+    PlacementStatus.WITHDRAWN: {"withdrawn"},
+}
+REQUEST_STATUS_OF_LIVE = {
+    PlacementStatus.PROPOSED: RequestStatus.PROPOSED,
+    PlacementStatus.ACCEPTED: RequestStatus.ACCEPTED,
+    PlacementStatus.CONFIRMED: RequestStatus.CONFIRMED,
+}
+
+
+def test_fifty_concurrent_answers_on_one_plek_keep_seats_and_hours(world, celery_worker):
+    """50 accepts, declines, confirms and withdrawals at once, through the API, 50 threads.
+
+    The threads start together; 16 at a time hold a database connection (see in_threads).
+
+    The worker re-allocates after every decline and withdrawal while the answers arrive, so
+    its proposals on the same plek race with them too. A monitor samples the booking
+    invariants from its own connection all along.
+    """
+    region = world.region
+    location = factories.LocationFactory(organisation=world.care)
+    plek = factories.PlekFactory(
+        location=location, seats=6, opleidingen=[factories.OpleidingFactory()]
+    )
+    factories.SupervisionSourceFactory(
+        location=location, hours_per_week=Decimal("24"), max_students=6
+    )
+    celery_worker()
+    submit(world, 14)
+    wait_until_settled(region)
+    proposals = list(Placement.objects.filter(plek=plek, status=PlacementStatus.PROPOSED))
+    assert len(proposals) == 6
+    tokens = {
+        name: Token.objects.get_or_create(user=get_user_model().objects.get(username=name))[0].key
+        for name in ("alice", "carol")
+    }
+    rng = random.Random(50)
+    kinds = ["accept"] * 4 + ["decline"] * 2 + ["confirm"] * 3 + ["withdraw", "withdraw-care"]
+    ops = [(rng.choice(kinds), rng.choice(proposals).pk) for _ in range(50)]
+
+    def answer(kind: str, placement_id: int) -> tuple[int, dict]:
+        user, _to, _legal_from = ANSWERS[kind]
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[user]}")
+        action = kind.split("-")[0]
+        body = {"reason": "No supervisor on that team this term"} if action == "decline" else {}
+        response = client.post(f"/api/v1/placements/{placement_id}/{action}/", body, format="json")
+        return response.status_code, response.json()
+
+    stop = threading.Event()
+    sampled: list[tuple] = []
+    samples = 0
+
+    def monitor() -> None:
+        nonlocal samples
+        with psycopg.connect(database_url_for_test_db(), autocommit=True) as conn:
+            while not stop.is_set():
+                with conn.cursor() as cur:
+                    sampled.extend(booking_violations(region.pk, cur))
+                samples += 1
+
+    watcher = threading.Thread(target=monitor)
+    watcher.start()
+    try:
+        answers = in_threads([lambda op=op: answer(*op) for op in ops])
+        wait_until_settled(region)  # the re-allocations the declines and withdrawals caused
+    finally:
+        stop.set()
+        watcher.join(30)
+
+    # Legal answers succeeded, illegal ones got 409 with the state they met.
+    assert not [a for a in answers if isinstance(a, BaseException)], answers
+    codes = Counter(code for code, _body in answers)
+    assert set(codes) <= {200, 409}, answers
+    assert codes[200] and codes[409]
+    for (kind, _pk), (code, body) in zip(ops, answers, strict=True):
+        _user, to, legal_from = ANSWERS[kind]
+        if code == 409:
+            assert body["current_state"] not in legal_from
+        else:
+            # The body is re-read after commit: a later answer may already show.
+            assert body["status"] in REACHABLE[to]
+
+    # Each placement went through a path the workflow allows, one event per success.
+    succeeded = Counter(
+        (pk, ANSWERS[kind][1])
+        for (kind, pk), (code, _b) in zip(ops, answers, strict=True)
+        if code == 200
+    )
+    transitions = defaultdict(list)
+    for event in Event.objects.filter(region=region, type__startswith="placement.").order_by("seq"):
+        if event.type != "placement.proposed":
+            transitions[event.payload["placement_id"]].append(event.payload["status"])
+    assert (
+        Counter(
+            (pk, to)
+            for pk, path in transitions.items()
+            for to in path
+            if pk in {p.pk for p in proposals}
+        )
+        == succeeded
+    )
+    legal_next = {
+        PlacementStatus.PROPOSED: {"accepted", "declined", "withdrawn", "expired"},
+        PlacementStatus.ACCEPTED: {"confirmed", "withdrawn"},
+        PlacementStatus.CONFIRMED: {"withdrawn"},
+    }
+    for placement in Placement.objects.filter(request__region=region):
+        state = PlacementStatus.PROPOSED
+        for to in transitions.get(placement.pk, []):
+            assert to in legal_next.get(state, set()), (placement.pk, state, to)
+            state = PlacementStatus(to)
+        assert placement.status == state, placement.pk
+
+    # Requests agree with their placements; no request has two live ones.
+    live = dict(
+        Placement.objects.filter(request__region=region, status__in=LIVE).values_list(
+            "request_id", "status"
+        )
+    )
+    for request in PlacementRequest.objects.filter(region=region):
+        expected = REQUEST_STATUS_OF_LIVE[live[request.pk]] if request.pk in live else "open"
+        assert request.status == expected, request.pk
+    # Declined or withdrawn by a party: never proposed at that plek again.
+    refused = set(
+        Placement.objects.filter(
+            request__region=region, status=PlacementStatus.DECLINED
+        ).values_list("request_id", "plek_id")
+    )
+    assert not refused & set(
+        Placement.objects.filter(request__region=region, status__in=LIVE).values_list(
+            "request_id", "plek_id"
+        )
+    )
+    # Freed seats were offered again: the plek is as full as the requests it may take allow.
+    refused_here = set(
+        Placement.objects.filter(plek=plek)
+        .filter(REFUSED_PLACEMENTS)
+        .values_list("request_id", flat=True)
+    )
+    may_take = PlacementRequest.objects.filter(region=region).exclude(pk__in=refused_here)
+    live_here = Placement.objects.filter(plek=plek, status__in=LIVE).count()
+    assert live_here == min(plek.seats, may_take.count())
+    # Seats and hours, at the end and in every sample taken during the storm.
+    assert booking_violations(region.pk) == []
+    assert checker_violations(region) == []
+    assert sampled == [] and samples > 0
+    assert not AllocationRun.objects.filter(region=region, status=RunStatus.FAILED).exists()
+    print(f"answers: {dict(codes)}; {samples} invariant samples during the storm")

@@ -18,8 +18,14 @@ from django.utils import timezone
 
 from coordination import engine
 from coordination.engine.jsonio import result_to_dict
-from coordination.loading import REFUSED_PLACEMENTS, LoadedRegion, load_problem
+from coordination.loading import (
+    FIXED_STATUSES,
+    REFUSED_PLACEMENTS,
+    LoadedRegion,
+    load_problem,
+)
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
+from coordination.triggers import request_allocation
 from notifications.outbox import record_event
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
@@ -159,6 +165,25 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             .filter(request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES)
             .order_by("pk")
         }
+
+        # A proposal accepted while the engine ran, which the result moves or drops: its seat
+        # and hours went to someone else, so storing the result would book them twice.
+        # Store nothing and run again (the next run sees the placement as fixed).
+        fixed_when_loaded = {(e.request_id, e.plek_id) for e in loaded.problem.existing if e.fixed}
+        overruled = sorted(
+            p.pk
+            for request_id, p in live.items()
+            if p.status in FIXED_STATUSES
+            and (request_id, p.plek_id) not in fixed_when_loaded
+            and (request_id not in wanted or wanted[request_id].plek_id != p.plek_id)
+        )
+        if overruled:
+            run.status = RunStatus.FAILED
+            run.finished_at = timezone.now()
+            run.error = f"superseded: placements {overruled} were answered during the run"
+            run.save(update_fields=["status", "finished_at", "error"])
+            request_allocation(region_id=region_id, reason="allocation.superseded")
+            return
 
         # Re-read under the locks: a proposal declined while the engine ran must not return.
         refused = set(

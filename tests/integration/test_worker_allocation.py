@@ -660,6 +660,42 @@ def test_a_declined_seat_goes_to_the_next_student(world, celery_worker):
     assert list(run.unplaced_requests.values_list("request_id", flat=True)) == [proposal.request_id]
 
 
+def test_an_answer_during_a_run_is_never_overruled_nor_double_booked(
+    world, client_for, celery_worker
+):
+    """The engine gives R's seat to a priority student S; meanwhile the care organisation
+    accepts R there. Storing that stale result would put two students on one seat."""
+    (plek,) = build_region(
+        world, locations=1, plekken_per_location=1, seats=1, hours="8", students=2
+    )
+    celery_worker()
+    (r,) = submit(world, 1)
+    wait_until_settled(world.region)
+    proposal = Placement.objects.get(request=r, plek=plek, status=PlacementStatus.PROPOSED)
+
+    with row_lock(Plek._meta.db_table, plek.pk):
+        s = request_submit(school=world.school, data={**request_data(1), "priority": 5})
+        wait_for(lambda: backend_waiting_for(Plek._meta.db_table), 30, "the run to store")
+        accepted = client_for("carol").post(f"/api/v1/placements/{proposal.pk}/accept/")
+        assert accepted.status_code == 200
+    wait_until_settled(world.region)
+
+    proposal.refresh_from_db()
+    assert proposal.status == PlacementStatus.ACCEPTED  # the answer stands
+    assert booking_violations(world.region.pk) == []  # one seat, one student
+    assert checker_violations(world.region) == []
+    assert not Placement.objects.filter(request=s, status__in=LIVE).exists()
+    final = AllocationRun.objects.filter(region=world.region, status=RunStatus.FINISHED).latest(
+        "pk"
+    )
+    assert final.unplaced_requests.get().request_id == s.pk
+    # The run that met the answer stored nothing and was followed by one that saw it.
+    superseded = AllocationRun.objects.get(region=world.region, status=RunStatus.FAILED)
+    assert superseded.error.startswith("superseded") and superseded.pk < final.pk
+    assert not Placement.objects.filter(allocation_run=superseded).exists()
+    assert_every_request_accounted_for(world.region, final)
+
+
 # --- Concurrent answers on one plek -------------------------------------------------------
 
 # What each answer does, and from which states it is legal (placements/proposals.py).

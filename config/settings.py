@@ -108,15 +108,12 @@ if PRODUCTION and not REDIS_URL:
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis'
-                # blocking BZPOPMIN, so idle consumers crashed every ~5 s
-                # (django/channels_redis#422). Longer than the pop, still finite.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                "capacity": 1500,
-                "expiry": 30,
-            },
+            # Pub/sub: one PUBLISH per group and one subscriber connection per process, so
+            # fanning an event out to hundreds of sockets costs Redis one message, not one
+            # list push per socket. Delivery is at most once either way; clients catch up
+            # from the database by sequence number.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

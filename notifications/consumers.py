@@ -209,7 +209,13 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         except LAYER_ERRORS as exc:
             log.warning("channel layer lost, closing the stream: %r", exc)
             with contextlib.suppress(Exception):  # The socket may be gone already.
-                await send({"type": "websocket.close", "code": SERVICE_RESTART})
+                if getattr(self, "joined", False):
+                    await send({"type": "websocket.close", "code": SERVICE_RESTART})
+                else:
+                    # Not even subscribed yet (the pub/sub layer subscribes before connect):
+                    # refuse the handshake with "try again later".
+                    self.base_send = send
+                    await self.refuse(TRY_AGAIN, "live stream unavailable, try again")
         except OSError:  # The client went away while we were sending (uvicorn's
             pass  # ClientDisconnected); nothing left to do.
 

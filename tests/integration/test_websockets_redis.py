@@ -117,4 +117,6 @@ def test_redis_restarted_during_a_burst_loses_nothing(region, private_stack):
         e["payload"]["request_id"] for e in coordinator.events if e["type"] == "placement.proposed"
     }
     assert proposed == set(requests.filter(status="proposed").values_list("pk", flat=True))
-    assert coordinator.connections >= 2  # the outage did cut the socket; it came back by itself
+    # The pub/sub layer re-subscribes by itself after Redis returns, so the socket may stay
+    # open through the outage (the list-based layer closed it with 1012 and the client
+    # reconnected); either way the sequence above is complete and without repeats.

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def redis_channel_layer() -> Iterator[None]:
     """The real Redis channel layer from settings (in memory would prove little); clean."""
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    assert backend == "channels_redis.core.RedisChannelLayer", "set REDIS_URL for these tests"
+    assert backend.startswith("channels_redis."), "set REDIS_URL for these tests"
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     client.flushdb()
     yield
@@ -307,8 +307,9 @@ def test_messages_carry_ids_not_student_names(world):
 
 
 def test_an_idle_stream_outlives_the_redis_socket_timeout(world):
-    # redis-py 8 defaults to a 5 s socket timeout, as long as channels_redis' blocking pop:
-    # without a longer timeout in settings the consumer crashed after 5 idle seconds.
+    # redis-py 8 defaults to a 5 s socket timeout, as long as channels_redis' blocking pop
+    # in its list-based layer: idle consumers crashed after 5 s. Whatever layer settings
+    # choose, an idle socket must stay open and still receive.
     erin = socket(region_path(world, since=0), token_of="erin")
 
     async def run():

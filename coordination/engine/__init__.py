@@ -21,10 +21,12 @@ from .model import (
     Unplaced,
     request_load,
 )
+from .scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario
 from .solver import solve
 
 __all__ = [
     "Assignment",
+    "CapacityRow",
     "Draw",
     "ExistingPlacement",
     "Plek",
@@ -32,14 +34,17 @@ __all__ = [
     "RegionSettings",
     "Request",
     "Result",
+    "ScenarioResult",
     "Source",
     "Unplaced",
     "Violation",
+    "capacity_report",
     "check_feasibility",
     "problem_from_json",
     "problem_to_json",
     "request_load",
     "result_from_json",
     "result_to_json",
+    "run_scenario",
     "solve",
 ]

@@ -1,30 +1,38 @@
 """LP relaxation (HiGHS) of the allocation: an upper bound on placed requests.
 
-Every feasible allocation gives a feasible point of this LP, so its optimum
-bounds the priority-weighted number of placed requests from above:
+Every feasible allocation maps to a feasible point of this LP, so its optimum
+bounds the priority-weighted number of placed requests from above. To stay
+small enough for a region in seconds, it works per *location* and per *check
+week* (weeks in which something starts or ends):
 
-* ``x[r,p]`` in [0, 1] for eligible pairs; confirmed placements have x = 1;
-* ``z[r,c]`` >= 0 load hours drawn by r from a *class* c of sources: sources
-  with the same scope, group factor and period merged into one (their hours and
-  max_students add up), which only relaxes the model;
-* per request: sum_p x <= 1 and sum_c z = load * sum_p x; a location, plek or
-  peer class only carries r to the extent r sits at a plek in its scope (peer
-  classes also at most peer_share of the load);
-* seats and class hours are checked at every week in which some request starts:
-  the requests running in any week all run in the latest start week before it,
-  and a source must cover all weeks of a placement, so that is no relaxation;
-  peer classes are checked every week, as mentors come and go;
-* max_students as sum_r z[r,c] / load_r <= max_students.
+* ``x[r,l]`` in [0, 1]: request r placed at some eligible plek of location l;
+  ``sum_l x[r,l] <= 1``; a confirmed placement has x = 1 at its location.
+* seats, for each location, opleiding and check week: requests of that
+  opleiding running that week <= seats of the location's plekken that take it
+  and run that week; and the same for all opleidingen together.
+* supervision, for each location and check week: the load of the requests
+  there <= hours/group_factor of its location sources running that week
+  + peer hours (at most peer_share of the eerstejaars' load there, at most
+  peer_hours per mentor placed there) + leerafdeling hours (at most the load of
+  requests eligible for that plek) + a share ``d[l,school,w]`` of each school's
+  docent hours (at most that school's load there) + a share ``q[l,w]`` of the
+  regional pool; docent and pool shares add up to their hours.
+* students, for each location and week: students placed <= max_students of its
+  limited sources + what unlimited supervision could carry at the smallest
+  load (unlimited sources carry at least (1 - peer_share) of each load).
 
-The fractional x also guides the construction. A tiny bonus for ranked
-preferences is added to the objective; it is kept below 1e-6 per request and
-is included in the reported bound, which stays valid.
+Relaxed compared with the real model: a placement may change its sources
+from week to week, a source with a shorter period may help a longer request,
+and seats are matched per opleiding rather than per plek. The fractional x
+also orders the construction. A bonus below 1e-7 per request for ranked
+preferences is added to the objective and kept in the bound, which stays valid.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,19 +43,22 @@ import numpy as np
 from .index import PEER, Index
 from .state import BIG, State
 
-PREF_BONUS = 1e-7
-_EXTRA_OPTIONS: dict[str, Any] = {}
+PREF_BONUS = 1e-8
+# Interior point without crossover: several times faster here than simplex, and
+# its central solution spreads x over the good locations, which guides better.
+_EXTRA_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
 
 
 @dataclass
 class LPResult:
-    x: dict[int, dict[int, float]]
+    x: dict[int, dict[int, float]]  # request index -> location id -> value
     info: dict[str, Any] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
 def _quiet_stdout():  # type: ignore[no-untyped-def]
     """HiGHS prints a banner on stdout when the first instance is made."""
+    sys.stdout.flush()  # what Python buffered must not go to /dev/null
     try:
         fd = os.dup(1)
     except OSError:
@@ -62,49 +73,33 @@ def _quiet_stdout():  # type: ignore[no-untyped-def]
         os.close(fd)
 
 
-def build_classes(ix: Index) -> tuple[list[dict[str, Any]], dict[tuple[Any, ...], int]]:
-    """Merge sources of equal scope, group factor and period into classes."""
-    classes: list[dict[str, Any]] = []
-    by_key: dict[tuple[Any, ...], int] = {}
+class _LP:
+    def __init__(self) -> None:
+        self.cost: list[float] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.rlo: list[float] = []
+        self.rhi: list[float] = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.vals: list[float] = []
 
-    def add(scope: tuple[Any, ...], s: int) -> None:
-        key = (*scope, ix.skind[s] == PEER, float(ix.sgf[s]), ix.sws[s], ix.swe[s])
-        c = by_key.get(key)
-        if c is None:
-            c = len(classes)
-            by_key[key] = c
-            classes.append(
-                {
-                    "scope": scope,
-                    "peer": ix.skind[s] == PEER,
-                    "gf": float(ix.sgf[s]),
-                    "ws": ix.sws[s],
-                    "we": ix.swe[s],
-                    "hours": 0.0,
-                    "max": 0,
-                    "n": 0,
-                }
-            )
-        cl = classes[c]
-        cl["hours"] += float(ix.shours[s])
-        cl["max"] = min(BIG, cl["max"] + int(ix.smax[s]))
-        cl["n"] += 1
+    def col(self, cost: float, lo: float, hi: float) -> int:
+        self.cost.append(cost)
+        self.lo.append(lo)
+        self.hi.append(hi)
+        return len(self.cost) - 1
 
-    for loc, ss in ix.loc_sources.items():
-        for s in ss:
-            add(("loc", loc), s)
-    for loc, ss in ix.loc_peer.items():
-        for s in ss:
-            add(("peer", loc), s)
-    for p, ss in ix.plek_sources.items():
-        for s in ss:
-            add(("plek", p), s)
-    for sch, ss in ix.school_sources.items():
-        for s in ss:
-            add(("school", sch), s)
-    for s in ix.pool_sources:
-        add(("pool",), s)
-    return classes, by_key
+    def row(self, lo: float, hi: float, terms: list[tuple[int, float]]) -> None:
+        if not terms:
+            return
+        k = len(self.rlo)
+        self.rlo.append(lo)
+        self.rhi.append(hi)
+        for c, v in terms:
+            self.rows.append(k)
+            self.cols.append(c)
+            self.vals.append(v)
 
 
 def lp_relaxation(
@@ -113,156 +108,173 @@ def lp_relaxation(
     t0 = time.perf_counter()
     import highspy
 
-    R = len(ix.rid)
-    classes, _ = build_classes(ix)
-    by_scope: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for c, cl in enumerate(classes):
-        by_scope[cl["scope"]].append(c)
-    pool_cls = by_scope.get(("pool",), [])
-    share = float(ix.problem.settings.peer_share)
-    peer_hours = float(ix.problem.settings.peer_hours)
-
-    # Columns are numbered as they are made; entries go to COO lists.
-    cost: list[float] = []
-    lower: list[float] = []
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
     inf = highspy.kHighsInf
-    xcols: list[tuple[int, int, int]] = []  # (col, r, p)
+    settings = ix.problem.settings
+    share = float(settings.peer_share)
+    peer_hours = float(settings.peer_hours)
+    T = ix.T
+    R = len(ix.rid)
+    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
+    from .weeks import week_index
 
-    def new_row(lo: float, hi: float) -> int:
-        row_lo.append(lo)
-        row_hi.append(hi)
-        return len(row_lo) - 1
+    pws = [week_index(p.start) - ix.w0 for p in pleks]
+    pwe = [week_index(p.end) - ix.w0 for p in pleks]
+    # Check weeks: where requests, plekken or sources start, or just after they end.
+    marks = set(ix.rws.tolist()) | {int(w) + 1 for w in ix.rwe.tolist()}
+    marks |= set(pws) | {w + 1 for w in pwe} | set(ix.sws) | {w + 1 for w in ix.swe}
+    weeks = sorted(w for w in marks if 0 <= w < T)
 
-    # Entries for rows built later: (key) -> list of (col, coef)
-    seat_terms: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # p -> (col, a, b)
-    class_terms: dict[int, list[tuple[int, int, int, float]]] = defaultdict(list)
-    mentor_terms: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # loc -> (col,a,b)
+    lp = _LP()
     fixed_plek = {int(r): int(st.assign[r]) for r in np.nonzero(fixed)[0]}
-
-    rws, rwe, load = ix.rws, ix.rwe, ix.load
+    # x columns, grouped by location
+    at_loc: dict[int, list[tuple[int, int]]] = defaultdict(list)  # loc -> (col, r)
+    xcols: list[tuple[int, int, int]] = []
+    opl_of = [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)]
+    elig_at: dict[int, set[int]] = defaultdict(set)  # plek index -> request indices
     for r in range(R):
         el = ix.eligible(r)
         fp = fixed_plek.get(r)
         if fp is not None:
             el = np.array([fp])
-        elif el.size == 0:
+        if el.size == 0:
             continue
-        a, b = int(rws[r]), int(rwe[r])
-        L = float(load[r])
         pref = ix.pref_rank[r]
-        row_assign = new_row(-inf, 1.0)
-        row_load = new_row(0.0, 0.0)
-        # classes in reach, and which plekken put each in scope
-        reach: dict[int, list[int]] = defaultdict(list)
-        my_x: list[tuple[int, int]] = []
+        best: dict[int, int] = {}
         for p in el.tolist():
-            col = len(cost)
-            bonus = PREF_BONUS * (10 - pref[p]) / 10 if p in pref and pref[p] < 10 else 0.0
-            cost.append(float(ix.prio[r]) + bonus)
-            lower.append(1.0 if fp is not None else 0.0)
-            xcols.append((col, r, p))
-            my_x.append((col, p))
-            rows.append(row_assign)
-            cols.append(col)
-            vals.append(1.0)
-            rows.append(row_load)
-            cols.append(col)
-            vals.append(-L)
-            seat_terms[p].append((col, a, b))
             loc = ix.ploc[p]
-            for c in by_scope.get(("loc", loc), ()):
-                reach[c].append(col)
-            if ix.eerst[r]:
-                for c in by_scope.get(("peer", loc), ()):
-                    reach[c].append(col)
-            for c in by_scope.get(("plek", p), ()):
-                reach[c].append(col)
-            if ix.mentor[r]:
-                mentor_terms[loc].append((col, a, b))
-        n_el = len(my_x)
-        for c in (*by_scope.get(("school", ix.school[r]), ()), *pool_cls):
-            reach[c] = []  # always in scope
-        for c, xs in reach.items():
-            cl = classes[c]
-            if cl["ws"] > a or cl["we"] < b:
+            k = pref.get(p, 10)
+            best[loc] = min(best.get(loc, 10), k)
+            elig_at[p].add(r)
+        terms = []
+        for loc in sorted(best):
+            bonus = PREF_BONUS * (10 - best[loc]) / 10
+            c = lp.col(float(ix.prio[r]) + bonus, 1.0 if fp is not None else 0.0, 1.0)
+            at_loc[loc].append((c, r))
+            xcols.append((c, r, loc))
+            terms.append((c, 1.0))
+        lp.row(-inf, 1.0, terms)
+
+    rws, rwe, load = ix.rws, ix.rwe, ix.load
+    loc_plekken: dict[int, list[int]] = defaultdict(list)
+    for p in range(len(ix.pid)):
+        loc_plekken[ix.ploc[p]].append(p)
+
+    def active_src(s: int, w: int) -> bool:
+        return ix.sws[s] <= w <= ix.swe[s]
+
+    # Shared docent and pool columns: (school, w) -> [(col, loc)], w -> [(col)]
+    docent_cols: dict[tuple[int, int], list[int]] = defaultdict(list)
+    pool_cols: dict[int, list[int]] = defaultdict(list)
+    for loc in sorted(at_loc):
+        xs = at_loc[loc]
+        ps = loc_plekken[loc]
+        local = ix.loc_sources.get(loc, [])
+        peers = ix.loc_peer.get(loc, [])
+        lmin = min(float(load[r]) for _, r in xs)
+        for w in weeks:
+            act = [(c, r) for c, r in xs if rws[r] <= w <= rwe[r]]
+            if not act:
                 continue
-            zc = len(cost)
-            cost.append(0.0)
-            lower.append(0.0)
-            rows.append(row_load)
-            cols.append(zc)
-            vals.append(1.0)
-            if cl["peer"] or (xs and len(xs) < n_el):
-                k = share * L if cl["peer"] else L
-                rc = new_row(-inf, 0.0)
-                rows.append(rc)
-                cols.append(zc)
-                vals.append(1.0)
-                for xc in xs:
-                    rows.append(rc)
-                    cols.append(xc)
-                    vals.append(-k)
-            class_terms[c].append((zc, a, b, L))
+            # seats per opleiding and in total
+            by_opl: dict[int, list[int]] = defaultdict(list)
+            for c, r in act:
+                by_opl[opl_of[r]].append(c)
+            running = [p for p in ps if pws[p] <= w <= pwe[p]]
+            total_seats = float(sum(ix.seats[p] for p in running))
+            if len(act) > total_seats:
+                lp.row(-inf, total_seats, [(c, 1.0) for c, _ in act])
+            plek_opl = {p: _opl(ix, p) for p in running}
+            for o, cs in by_opl.items():
+                cap = float(sum(ix.seats[p] for p in running if o in plek_opl[p]))
+                if len(cs) > cap:
+                    lp.row(-inf, cap, [(c, 1.0) for c in cs])
+            # supervision balance: load - flows <= local hours
+            cap_local = 0.0
+            cap_unl = 0.0
+            m_lim = 0.0
+            for s in local:
+                if active_src(s, w):
+                    h = float(ix.shours[s]) / float(ix.sgf[s])
+                    cap_local += h
+                    if ix.smax[s] < BIG:
+                        m_lim += float(ix.smax[s])
+                    else:
+                        cap_unl += h
+            bal = [(c, float(load[r])) for c, r in act]
+            flows: list[int] = []
+            if peers:
+                act_peer = [s for s in peers if active_src(s, w)]
+                ment = [c for c, r in act if ix.mentor[r]]
+                eer = [(c, float(load[r])) for c, r in act if ix.eerst[r]]
+                if act_peer and ment and eer:
+                    g = min(float(ix.sgf[s]) for s in act_peer)
+                    pc = lp.col(0.0, 0.0, inf)
+                    flows.append(pc)
+                    lp.row(-inf, 0.0, [(pc, 1.0)] + [(c, -share * v) for c, v in eer])
+                    lp.row(-inf, 0.0, [(pc, g)] + [(c, -peer_hours * len(act_peer)) for c in ment])
+            for p in ps:
+                la = [s for s in ix.plek_sources.get(p, ()) if active_src(s, w)]
+                if not la:
+                    continue
+                hrs = sum(float(ix.shours[s]) / float(ix.sgf[s]) for s in la)
+                ac = lp.col(0.0, 0.0, hrs)
+                flows.append(ac)
+                lp.row(
+                    -inf,
+                    0.0,
+                    [(ac, 1.0)] + [(c, -float(load[r])) for c, r in act if r in elig_at[p]],
+                )
+            by_school: dict[int, list[tuple[int, float]]] = defaultdict(list)
+            for c, r in act:
+                by_school[ix.school[r]].append((c, float(load[r])))
+            for sch, terms in by_school.items():
+                if not any(active_src(s, w) for s in ix.school_sources.get(sch, ())):
+                    continue
+                dc = lp.col(0.0, 0.0, inf)
+                flows.append(dc)
+                docent_cols[(sch, w)].append(dc)
+                lp.row(-inf, 0.0, [(dc, 1.0)] + [(c, -v) for c, v in terms])
+            if any(active_src(s, w) for s in ix.pool_sources):
+                qc = lp.col(0.0, 0.0, inf)
+                flows.append(qc)
+                pool_cols[w].append(qc)
+            lp.row(-inf, cap_local, bal + [(f, -1.0) for f in flows])
+            # students: limited sources count heads, the rest needs hours
+            denom = (1.0 - share) * lmin
+            if denom > 1e-9:
+                lp.row(
+                    -inf,
+                    m_lim + cap_unl / denom,
+                    [(c, 1.0) for c, _ in act] + [(f, -1.0 / denom) for f in flows],
+                )
+    for (sch, w), cs in docent_cols.items():
+        hrs = sum(
+            float(ix.shours[s]) / float(ix.sgf[s])
+            for s in ix.school_sources.get(sch, ())
+            if active_src(s, w)
+        )
+        lp.row(-inf, hrs, [(c, 1.0) for c in cs])
+    for w, cs in pool_cols.items():
+        hrs = sum(
+            float(ix.shours[s]) / float(ix.sgf[s]) for s in ix.pool_sources if active_src(s, w)
+        )
+        lp.row(-inf, hrs, [(c, 1.0) for c in cs])
 
-    # Seats: one row per plek and week in which an eligible request starts.
-    for p, terms in seat_terms.items():
-        for w in sorted({t[1] for t in terms}):
-            rr = new_row(-inf, float(ix.seats[p]))
-            for col, a, b in terms:
-                if a <= w <= b:
-                    rows.append(rr)
-                    cols.append(col)
-                    vals.append(1.0)
-    # Source classes.
-    for c, terms in class_terms.items():
-        cl = classes[c]
-        if cl["peer"]:
-            loc = cl["scope"][1]
-            weeks = sorted({w for _, a, b, _ in terms for w in range(a, b + 1)})
-            mts = mentor_terms.get(loc, [])
-            for w in weeks:
-                rr = new_row(-inf, 0.0)
-                for zc, a, b, _L in terms:
-                    if a <= w <= b:
-                        rows.append(rr)
-                        cols.append(zc)
-                        vals.append(cl["gf"])
-                for xc, a, b in mts:
-                    if a <= w <= b and cl["ws"] <= w <= cl["we"]:
-                        rows.append(rr)
-                        cols.append(xc)
-                        vals.append(-peer_hours * cl["n"])
-            continue
-        starts = sorted({t[1] for t in terms})
-        limited = cl["max"] < BIG
-        for w in starts:
-            rr = new_row(-inf, cl["hours"])
-            rm = new_row(-inf, float(cl["max"])) if limited else -1
-            for zc, a, b, L in terms:
-                if a <= w <= b:
-                    rows.append(rr)
-                    cols.append(zc)
-                    vals.append(cl["gf"])
-                    if limited:
-                        rows.append(rm)
-                        cols.append(zc)
-                        vals.append(1.0 / L if L > 0 else 0.0)
-
-    n_col, n_row = len(cost), len(row_lo)
-    info: dict[str, Any] = {"columns": n_col, "rows": n_row, "nonzeros": len(vals)}
+    n_col, n_row = len(lp.cost), len(lp.rlo)
+    info: dict[str, Any] = {
+        "columns": n_col,
+        "rows": n_row,
+        "nonzeros": len(lp.vals),
+        "check_weeks": len(weeks),
+    }
     t_build = time.perf_counter() - t0
     if n_col == 0:
-        info.update(status="empty", upper_bound=0.0, build_seconds=round(t_build, 3))
+        info.update(status="empty", upper_bound=0.0, bound_kind="lp_relaxation")
         return LPResult({}, info)
 
-    r_arr = np.asarray(rows, dtype=np.int64)
-    c_arr = np.asarray(cols, dtype=np.int64)
-    v_arr = np.asarray(vals, dtype=np.float64)
+    r_arr = np.asarray(lp.rows, dtype=np.int64)
+    c_arr = np.asarray(lp.cols, dtype=np.int64)
+    v_arr = np.asarray(lp.vals, dtype=np.float64)
     order = np.argsort(c_arr, kind="stable")
     start = np.zeros(n_col + 1, dtype=np.int64)
     np.cumsum(np.bincount(c_arr, minlength=n_col), out=start[1:])
@@ -275,47 +287,58 @@ def lp_relaxation(
         h.setOptionValue(k, v)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_col
-    lp.num_row_ = n_row
-    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
-    lp.col_lower_ = np.asarray(lower, dtype=np.float64)
-    upper = np.full(n_col, inf)
-    xc_idx = np.fromiter((t[0] for t in xcols), dtype=np.int64, count=len(xcols))
-    upper[xc_idx] = 1.0
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
-    lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = r_arr[order].astype(np.int32)
-    lp.a_matrix_.value_ = v_arr[order]
-    lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
+    m = highspy.HighsLp()
+    m.num_col_ = n_col
+    m.num_row_ = n_row
+    m.col_cost_ = np.asarray(lp.cost, dtype=np.float64)
+    m.col_lower_ = np.asarray(lp.lo, dtype=np.float64)
+    m.col_upper_ = np.asarray(lp.hi, dtype=np.float64)
+    m.row_lower_ = np.asarray(lp.rlo, dtype=np.float64)
+    m.row_upper_ = np.asarray(lp.rhi, dtype=np.float64)
+    m.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    m.a_matrix_.start_ = start.astype(np.int32)
+    m.a_matrix_.index_ = r_arr[order].astype(np.int32)
+    m.a_matrix_.value_ = v_arr[order]
+    m.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(m)
     t1 = time.perf_counter()
     h.run()
-    t_solve = time.perf_counter() - t1
-    status = h.modelStatusToString(h.getModelStatus())
     info.update(
-        status=status,
+        status=h.modelStatusToString(h.getModelStatus()),
         build_seconds=round(t_build, 3),
-        solve_seconds=round(t_solve, 3),
+        solve_seconds=round(time.perf_counter() - t1, 3),
         iterations=int(h.getInfo().simplex_iteration_count),
     )
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        # Only an optimal LP value is a proven bound; the caller falls back.
-        return LPResult({}, info)
+        return LPResult({}, info)  # only an optimal LP value is a proven bound
     obj = float(h.getInfo().objective_function_value)
     prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
-    # The bonus is below 1e-6 per request in total; with integer priorities the
-    # bound can be rounded down (with room for solver tolerances).
     info["lp_objective"] = obj
+    # With integer priorities the bound rounds down (room left for tolerances).
     info["upper_bound"] = float(np.floor(obj + 0.01)) if prio_int else obj
     info["bound_kind"] = "lp_relaxation"
     xv = np.asarray(h.getSolution().col_value)
     x: dict[int, dict[int, float]] = defaultdict(dict)
-    vals_x = xv[xc_idx]
-    for (_, r, p), v in zip(xcols, vals_x.tolist(), strict=True):
+    for c, r, loc in xcols:
+        v = float(xv[c])
         if v > 1e-6:
-            x[r][p] = v
+            x[r][loc] = v
     return LPResult(dict(x), info)
+
+
+_OPL_CACHE: dict[int, tuple[Any, list[frozenset[int]]]] = {}
+
+
+def _opl(ix: Index, p: int) -> frozenset[int]:
+    """Opleiding ids a plek takes (plekken in index order)."""
+    key = id(ix)
+    hit = _OPL_CACHE.get(key)
+    if hit is None or hit[0] is not ix:
+        sets = [x.opleiding_ids for x in sorted(ix.problem.plekken, key=lambda q: q.id)]
+        _OPL_CACHE.clear()
+        _OPL_CACHE[key] = (ix, sets)
+        hit = _OPL_CACHE[key]
+    return hit[1][p]
+
+
+__all__ = ["PEER", "LPResult", "lp_relaxation"]

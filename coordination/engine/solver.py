@@ -38,6 +38,10 @@ from .weeks import weeks_label
 
 Progress = Callable[[str, float], None]
 
+# Up to this size the exact MILP (exact.py) solves in well under a second.
+EXACT_MAX_PAIRS = 60
+EXACT_MAX_SOURCES = 40
+
 
 def _noop(_phase: str, _fraction: float) -> None:
     return None
@@ -64,7 +68,7 @@ class Solver:
         self.st = State(self.ix)
         self.fixed = np.zeros(len(self.ix.rid), dtype=bool)
         self.previous: dict[int, int] = {}  # request index -> plek index of a proposal
-        self.lp_x: dict[int, dict[int, float]] = {}
+        self.lp_x: dict[int, dict[int, float]] = {}  # request -> location id -> LP value
         self.lp_info: dict[str, object] = {}
 
     # -- helpers ------------------------------------------------------------
@@ -91,7 +95,7 @@ class Solver:
         pref = ix.pref_rank[r]
         x = self.lp_x.get(r, {})
         keys = [
-            (-round(x.get(p, 0.0), 3), pref.get(p, 1000), float(d), p)
+            (-round(x.get(ix.ploc[p], 0.0), 3), pref.get(p, 1000), float(d), p)
             for p, d in zip(el.tolist(), dist.tolist(), strict=True)
         ]
         keys.sort()
@@ -158,6 +162,55 @@ class Solver:
             out.append((s0, st.load[r] - got))
         return out
 
+    def run_exact(self) -> bool:
+        """Small instances: solve the exact MILP; True when its optimum was applied.
+
+        Preferences and keeping proposals enter as a bonus too small to trade
+        against one placed request.
+        """
+        from .exact import solve_exact
+
+        ix, st = self.ix, self.st
+        R = len(ix.rid)
+        unit = 0.4 / (11 * R + 1)
+        bonus: dict[tuple[int, int], float] = {}
+        for r in range(R):
+            for p in ix.eligible(r).tolist():
+                k = ix.pref_rank[r].get(p)
+                b = unit * (10 - k) if k is not None and k < 10 else 0.0
+                if self.previous.get(r) == p:
+                    b += unit * 0.5
+                if b:
+                    bonus[(ix.rid[r], ix.pid[p])] = b
+        limit = 10.0 if self.time_limit is None else max(0.5, 0.5 * self.time_limit)
+        res = solve_exact(self.problem, time_limit=limit, bonus=bonus)
+        self._lap("exact")
+        if res.status != "Optimal" or res.draws is None:
+            self.lp_info["exact_status"] = res.status
+            return False
+        # Replace the state by the optimum (confirmed placements included).
+        fresh = State(ix)
+        for rid, pid in sorted(res.plek_of.items()):
+            r, p = ix.rpos[rid], ix.ppos[pid]
+            L = st.load[r]
+            raw = [(ix.spos[sid], v) for sid, v in res.draws.get(rid, [])]
+            tot = sum(v for _, v in raw)
+            if L > 0 and tot <= 0:
+                return False
+            draws = [(s, v * L / tot) for s, v in raw] if L > 0 else []
+            fresh.place(r, p, draws)
+        if (fresh.free < -1e-7).any() or (fresh.seat > ix.seats[:, None]).any():
+            self.warnings.append("exact solution failed re-validation; heuristic used")
+            return False
+        self.st = fresh
+        placed = [r for r in range(R) if fresh.assign[r] >= 0]
+        self.lp_info.update(
+            bound_kind="exact_milp",
+            upper_bound=float(sum(ix.prio[r] for r in placed)),
+            status=res.status,
+        )
+        return True
+
     def run_bound(self) -> None:
         from .bound import lp_relaxation
 
@@ -211,9 +264,47 @@ class Solver:
             self.try_place(r)
         self._lap("construct")
 
+    def fit_order(self, r: int) -> list[int]:
+        """Plekken with a free seat for r, best first: LP choice, then best fit.
+
+        Best fit fills seats whose other weeks are already taken, so that a
+        half-year request does not break a seat a full-year request needs.
+        Preferences break ties here and are improved afterwards.
+        """
+        ix, st = self.ix, self.st
+        el = ix.eligible(r)
+        if el.size == 0:
+            return []
+        a, b = st.rws[r], st.rwe[r] + 1
+        occ = st.seat[el]
+        inside = occ[:, a:b].max(axis=1)
+        free = ix.seats[el] - inside
+        ok = free > 0
+        if not ok.any():
+            return []
+        outside = (occ.sum(axis=1) - occ[:, a:b].sum(axis=1)) / ix.seats[el]
+        x = self.lp_x.get(r, {})
+        pref = ix.pref_rank[r]
+        dist = ix.distances(r)
+        keys = []
+        for k in np.nonzero(ok)[0].tolist():
+            p = int(el[k])
+            keys.append(
+                (
+                    -round(x.get(ix.ploc[p], 0.0), 2),
+                    int(free[k]),
+                    -round(float(outside[k]), 3),
+                    pref.get(p, 1000),
+                    float(dist[k]),
+                    p,
+                )
+            )
+        keys.sort()
+        return [k[-1] for k in keys]
+
     def try_place(self, r: int, skip: int = -1) -> bool:
         st = self.st
-        for p in self.cand_order(r):
+        for p in self.fit_order(r):
             if p == skip:
                 continue
             d = st.fits(r, p)
@@ -221,6 +312,36 @@ class Solver:
                 st.place(r, p, d)
                 return True
         return False
+
+    def improve_preferences(self, deadline: float) -> int:
+        """Move placed requests to a better-ranked plek where one fits; placed stays equal."""
+        ix, st = self.ix, self.st
+        moved = 0
+        for r in range(len(ix.rid)):
+            if time.perf_counter() > deadline:
+                break
+            p0 = int(st.assign[r])
+            if p0 < 0 or self.fixed[r] or not ix.pref_rank[r]:
+                continue
+            cur = ix.pref_rank[r].get(p0, 1000)
+            better = sorted((k, p) for p, k in ix.pref_rank[r].items() if k < cur)
+            better = [(k, p) for k, p in better if p in self._eligible_set(r)]
+            if not better or not st.can_remove(r):
+                continue
+            old = st.remove(r)
+            for _, p in better:
+                d = st.fits(r, p)
+                if d is not None:
+                    st.place(r, p, d)
+                    moved += 1
+                    break
+            else:
+                st.place(r, *old)
+        self._lap("preferences")
+        return moved
+
+    def _eligible_set(self, r: int) -> set[int]:
+        return set(self.ix.eligible(r).tolist())
 
     def repair(self, deadline: float, max_rounds: int = 3) -> int:
         """Ejection chains of length one; returns how many more requests got placed."""
@@ -448,21 +569,31 @@ def solve(
     time_limit: float | None = None,
     progress: Progress | None = None,
     bound: bool = True,
+    exact: bool | None = None,
 ) -> Result:
     """Allocate requests to plekken within seats and supervision capacity.
 
     ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
     bound is then the weighted count of requests that have an eligible plek.
+    Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
+    solved to optimality by the exact MILP; ``exact=False`` forces the heuristic.
     Deterministic for the same input unless ``time_limit`` cuts a phase short.
     """
     s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound)
     s.progress("index", 1.0)
     s.place_existing()
+    if exact is None:
+        exact = int(s.ix.eplek.size) <= EXACT_MAX_PAIRS and len(s.ix.sid) <= EXACT_MAX_SOURCES
+    if exact and s.run_exact():
+        unplaced = s.explain()
+        s.progress("done", 1.0)
+        return s.result(unplaced)
     if bound and s.ix.eplek.size:
         s.progress("bound", 0.0)
         s.run_bound()
     s.construct()
-    s.repair(s._deadline(0.9))
+    s.repair(s._deadline(0.8))
+    s.improve_preferences(s._deadline(0.9))
     unplaced = s.explain()
     s.progress("done", 1.0)
     return s.result(unplaced)

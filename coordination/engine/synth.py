@@ -117,7 +117,7 @@ def generate(
 
     rng = np.random.default_rng(seed)
     n = max(1, int(n_requests))
-    radius = 25.0 * math.sqrt(max(n, 2000) / 10_000)
+    radius = 35.0 * math.sqrt(max(n, 2000) / 10_000)
     n_pc = max(30, n // 40)
     pcs = [_point(rng, CENTER, radius) for _ in range(n_pc)]
     n_plek = max(5, round(n * plekken_ratio))
@@ -209,7 +209,7 @@ def generate(
                 hours_per_week=float(rng.choice([16, 24, 32, 36])),
                 sectors=sectors,
                 max_travel_km=float(
-                    rng.choice([10, 15, 20, 25, 30, 40], p=[0.1, 0.2, 0.25, 0.2, 0.15, 0.1])
+                    rng.choice([5, 8, 10, 15, 20, 25], p=[0.1, 0.15, 0.25, 0.25, 0.15, 0.1])
                 ),
                 home=pcs[int(rng.integers(n_pc))],
                 priority=2 if bbl else 1,

@@ -1,0 +1,251 @@
+"""Benchmark: ``python -m coordination.engine bench [--sizes ...] [--seed N]``.
+
+Each size runs in a fresh subprocess so that its peak memory (max RSS of that
+process: generating the region and solving it) is its own. Per size it prints
+the engine's wall time, peak memory, placed, upper bound and gap; a greedy
+baseline; the ``matching`` package's hospital-resident solver on the part of
+the instance it can express; and, for the size 10,000, the re-allocation after
+one new request (warm start from the previous result).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+MATCHING_MAX_RESIDENTS = 1000  # the issue: recursion too deep beyond about 1,000
+
+
+def greedy_baseline(problem: Any) -> tuple[int, float, float]:
+    """First fit in request id order, each to its first preference that fits, then nearest."""
+    from .index import build_index
+    from .state import State
+
+    t = time.perf_counter()
+    ix = build_index(problem)
+    st = State(ix)
+    for r in range(len(ix.rid)):
+        el = ix.eligible(r)
+        pref = ix.pref_rank[r]
+        dist = ix.distances(r)
+        order = sorted(range(el.size), key=lambda k: (pref.get(int(el[k]), 1000), dist[k]))
+        for k in order:
+            d = st.fits(r, int(el[k]))
+            if d is not None:
+                st.place(r, int(el[k]), d)
+                break
+    placed = st.assign >= 0
+    return int(placed.sum()), float(ix.prio[placed].sum()), time.perf_counter() - t
+
+
+def places_only(problem: Any) -> Any:
+    """The part a hospital-resident game can express: one period, seats only.
+
+    Requests of the first semester only, plekken running through it, and
+    supervision made unlimited (one regional pool with ample hours), so that
+    every request has the same (irrelevant) load and no periods overlap.
+    """
+    from .model import Source
+    from .synth import S1
+
+    reqs = tuple(r for r in problem.requests if (r.start, r.end) == S1)
+    pleks = tuple(p for p in problem.plekken if p.start <= S1[0] and p.end >= S1[1])
+    pool = Source(id=1, kind="regionale_pool", hours_per_week=1e9, start=S1[0], end=S1[1])
+    return replace(problem, requests=reqs, plekken=pleks, sources=(pool,), existing=())
+
+
+def run_matching(problem: Any) -> dict[str, Any]:
+    from matching.games import HospitalResident
+
+    from .index import build_index
+
+    ix = build_index(problem)
+    n = sum(1 for r in range(len(ix.rid)) if ix.eligible(r).size)
+    if n > MATCHING_MAX_RESIDENTS:
+        return {
+            "ran": False,
+            "residents": n,
+            "why": f"more than {MATCHING_MAX_RESIDENTS} residents: the package recurses too "
+            "deep and takes minutes to build the game",
+        }
+    t = time.perf_counter()
+    rprefs: dict[str, list[str]] = {}
+    hosp: dict[str, list[tuple[float, str]]] = {}
+    for r in range(len(ix.rid)):
+        el, dist = ix.eligible(r), ix.distances(r)
+        if not el.size:
+            continue
+        pref = ix.pref_rank[r]
+        order = sorted(range(el.size), key=lambda k: (pref.get(int(el[k]), 1000), dist[k]))
+        name = f"r{ix.rid[r]}"
+        rprefs[name] = [f"p{ix.pid[int(el[k])]}" for k in order]
+        for k in order:
+            # Plekken rank students by priority, then by distance.
+            hosp.setdefault(f"p{ix.pid[int(el[k])]}", []).append(
+                (-float(ix.prio[r]) * 1000 + float(dist[k]), name)
+            )
+    hprefs = {h: [x[1] for x in sorted(v)] for h, v in hosp.items()}
+    caps = {f"p{ix.pid[p]}": int(ix.seats[p]) for p in range(len(ix.pid))}
+    caps = {h: caps[h] for h in hprefs}
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+    try:
+        game = HospitalResident.create_from_dictionaries(rprefs, hprefs, caps)
+        m = game.solve(optimal="resident")
+        placed = sum(len(v) for v in m.values())
+    except RecursionError:
+        return {"ran": False, "residents": n, "why": "RecursionError"}
+    return {"ran": True, "residents": n, "placed": placed, "seconds": time.perf_counter() - t}
+
+
+def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
+    from .checker import check_feasibility
+    from .model import ExistingPlacement
+    from .solver import solve
+    from .synth import generate
+
+    out: dict[str, Any] = {"size": n, "seed": seed}
+    t = time.perf_counter()
+    problem = generate(n, seed)
+    out["generate_seconds"] = time.perf_counter() - t
+    out["plekken"] = len(problem.plekken)
+    out["sources"] = len(problem.sources)
+    t = time.perf_counter()
+    result = solve(problem)
+    out["solve_seconds"] = time.perf_counter() - t
+    out["placed"] = result.objective["placed"]
+    out["placed_weighted"] = result.objective["placed_weighted"]
+    out["upper_bound"] = result.upper_bound
+    out["gap"] = result.gap
+    out["bound_kind"] = result.stats["lp"].get("bound_kind")
+    out["timings"] = result.stats["timings"]
+    out["lp"] = {k: result.stats["lp"].get(k) for k in ("columns", "rows", "status")}
+    out["first_choice"] = result.objective["first_choice"]
+    out["fairness"] = result.objective["fairness_min_school_ratio"]
+    out["peak_rss_mb_after_solve"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if n <= 20_000:
+        t = time.perf_counter()
+        out["violations"] = len(check_feasibility(problem, result))
+        out["check_seconds"] = time.perf_counter() - t
+    g_placed, g_w, g_s = greedy_baseline(problem)
+    out["greedy"] = {"placed": g_placed, "placed_weighted": g_w, "seconds": g_s}
+    po = places_only(problem)
+    t = time.perf_counter()
+    po_res = solve(po)
+    out["places_only"] = {
+        "requests": len(po.requests),
+        "engine_placed": po_res.objective["placed"],
+        "engine_seconds": time.perf_counter() - t,
+        "upper_bound": po_res.upper_bound,
+        "matching": run_matching(po),
+    }
+    if reallocate:
+        # Warm start: the previous result as proposals, plus one new request.
+        ex = tuple(
+            ExistingPlacement(a.request_id, a.plek_id, False, a.draws) for a in result.assignments
+        )
+        new = replace(
+            problem.requests[0], id=10_000_000, preferences=problem.requests[0].preferences
+        )
+        p2 = replace(problem, requests=(*problem.requests, new), existing=ex)
+        t = time.perf_counter()
+        r2 = solve(p2, bound=False)
+        out["realloc_seconds_no_bound"] = time.perf_counter() - t
+        out["realloc_kept"] = r2.objective["proposals_kept"]
+        out["realloc_moved"] = r2.objective["proposals_moved"]
+        out["realloc_new_placed"] = any(a.request_id == 10_000_000 for a in r2.assignments)
+        t = time.perf_counter()
+        r3 = solve(p2)
+        out["realloc_seconds_with_bound"] = time.perf_counter() - t
+        out["realloc_gap_with_bound"] = r3.gap
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m coordination.engine bench")
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true", help="print one JSON line per size")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(one_size(args.one, args.seed, args.one == 10_000)))
+        return 0
+    rows = []
+    for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coordination.engine",
+                "bench",
+                "--one",
+                str(n),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        line = [x for x in proc.stdout.splitlines() if x.startswith("{")]
+        if proc.returncode or not line:
+            print(f"size {n}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        row = json.loads(line[-1])
+        rows.append(row)
+        if args.json:
+            print(json.dumps(row), flush=True)
+        else:
+            _print_row(row)
+    return 0
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    g = r["greedy"]
+    po = r["places_only"]
+    m = po["matching"]
+    print(
+        f"n={r['size']:>7} plekken={r['plekken']:>6} | engine {r['solve_seconds']:7.2f} s "
+        f"peak {r['peak_rss_mb']:7.0f} MB placed {r['placed']:>6} "
+        f"(weighted {r['placed_weighted']:g}) bound {r['upper_bound']:g} "
+        f"gap {100 * r['gap']:.2f}% [{r['bound_kind']}]"
+        + (f" violations {r['violations']}" if "violations" in r else ""),
+        flush=True,
+    )
+    print(
+        f"{'':11}greedy {g['seconds']:7.2f} s placed {g['placed']:>6} "
+        f"(weighted {g['placed_weighted']:g})",
+        flush=True,
+    )
+    mt = (
+        f"matching HR placed {m['placed']} in {m['seconds']:.2f} s"
+        if m.get("ran")
+        else f"matching HR not run ({m['residents']} residents: {m['why']})"
+    )
+    print(
+        f"{'':11}places-only S1 ({po['requests']} requests): "
+        f"engine placed {po['engine_placed']} "
+        f"in {po['engine_seconds']:.2f} s (bound {po['upper_bound']:g}); {mt}",
+        flush=True,
+    )
+    if "realloc_seconds_no_bound" in r:
+        print(
+            f"{'':11}re-allocation after one new request: "
+            f"{r['realloc_seconds_no_bound']:.2f} s without the LP bound "
+            f"({r['realloc_kept']} proposals kept, {r['realloc_moved']} moved, "
+            f"new request placed: {r['realloc_new_placed']}); "
+            f"{r['realloc_seconds_with_bound']:.2f} s with the bound",
+            flush=True,
+        )
+    print(f"           phases: {r['timings']}", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""Exact MILP of the capacity model (HiGHS), for small instances and tests.
+
+It is a reference, not the production path: it states rules 1-4 literally,
+with one draw variable per (request, plek, source) and a binary per draw for
+``max_students``. Eligibility is recomputed here with plain Python so the
+reference does not share the solver's indexing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from .model import LOCATION_KINDS, Problem, request_load
+
+
+def _week(d: date) -> int:
+    return (d.toordinal() - 1) // 7
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True)
+class ExactResult:
+    status: str
+    placed_weighted: float
+    plek_of: dict[int, int]  # request id -> plek id
+    dual_bound: float
+    draws: dict[int, list[tuple[int, float]]] | None = None  # request id -> (source id, load h)
+
+
+def solve_exact(
+    problem: Problem,
+    *,
+    time_limit: float = 60.0,
+    relax: bool = False,
+    bonus: dict[tuple[int, int], float] | None = None,
+) -> ExactResult:
+    """Maximise placed requests weighted by priority (+ optional small bonus per pair)."""
+    import highspy
+
+    st = problem.settings
+    reqs = sorted(problem.requests, key=lambda r: r.id)
+    pleks = sorted(problem.plekken, key=lambda p: p.id)
+    srcs = sorted(problem.sources, key=lambda s: s.id)
+    fixed = {e.request_id: e.plek_id for e in problem.existing if e.fixed}
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(time_limit))
+    # Tight tolerances: draws read from the solution must pass the checker.
+    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    inf = highspy.kHighsInf
+
+    def var(lo: float, hi: float, cost: float, integer: bool) -> int:
+        h.addVar(lo, hi)
+        j = h.getNumCol() - 1
+        if cost:
+            h.changeColCost(j, cost)
+        if integer and not relax:
+            h.changeColIntegrality(j, highspy.HighsVarType.kInteger)
+        return j
+
+    def row(lo: float, hi: float, terms: list[tuple[int, float]]) -> None:
+        if not terms:
+            if lo > 0 or hi < 0:
+                raise ValueError("empty infeasible row")
+            return
+        h.addRow(lo, hi, len(terms), [t[0] for t in terms], [t[1] for t in terms])
+
+    x: dict[tuple[int, int], int] = {}
+    ycols: list[tuple[int, int, int]] = []  # (col, request id, source id)
+    span = {r.id: (_week(r.start), _week(r.end)) for r in reqs}
+    seat_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    src_terms: dict[int, list[tuple[int, int, float]]] = defaultdict(list)  # (col, rid, coef)
+    cnt_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    mentor_x: dict[int, list[tuple[int, int]]] = defaultdict(list)  # location -> (col, rid)
+    for r in reqs:
+        a, b = span[r.id]
+        L = request_load(st, r)
+        assign = []
+        for p in pleks:
+            if fixed.get(r.id, p.id) != p.id:
+                continue
+            if r.opleiding_id not in p.opleiding_ids:
+                continue
+            if _week(p.start) > a or _week(p.end) < b:
+                continue
+            if r.sectors and p.sector not in r.sectors:
+                continue
+            if r.home is not None and _km(r.home, p.location) > r.max_travel_km + 1e-9:
+                continue
+            extra = (bonus or {}).get((r.id, p.id), 0.0)
+            j = var(1.0 if r.id in fixed else 0.0, 1.0, float(r.priority) + extra, True)
+            x[(r.id, p.id)] = j
+            assign.append((j, 1.0))
+            seat_terms[p.id].append((j, r.id))
+            if r.peer_mentor and r.doelgroep == "ouderejaars":
+                mentor_x[p.location_id].append((j, r.id))
+            load_terms = [(j, -L)]
+            peer_terms = [(j, -st.peer_share * L)]
+            for s in srcs:
+                if _week(s.start) > a or _week(s.end) < b:
+                    continue
+                if s.kind in LOCATION_KINDS:
+                    ok = s.location_id == p.location_id
+                    if s.kind == "student_ondersteuner" and r.doelgroep != "eerstejaars":
+                        ok = False
+                elif s.kind == "leerafdeling":
+                    ok = s.plek_id == p.id
+                elif s.kind == "docent_begeleider":
+                    ok = s.school_id == r.school_id
+                else:
+                    ok = s.kind == "regionale_pool"
+                if not ok:
+                    continue
+                y = var(0.0, L, 0.0, False)
+                ycols.append((y, r.id, s.id))
+                load_terms.append((y, 1.0))
+                src_terms[s.id].append((y, r.id, s.group_factor))
+                if s.kind == "student_ondersteuner":
+                    peer_terms.append((y, 1.0))
+                if s.max_students is not None:
+                    u = var(0.0, 1.0, 0.0, True)
+                    row(-inf, 0.0, [(y, 1.0), (u, -L)])
+                    row(-inf, 0.0, [(u, 1.0), (j, -1.0)])
+                    cnt_terms[s.id].append((u, r.id))
+            row(0.0, 0.0, load_terms)
+            if len(peer_terms) > 1:
+                row(-inf, 0.0, peer_terms)
+        if r.id in fixed and not assign:
+            return ExactResult("infeasible", 0.0, {}, 0.0)
+        row(-inf, 1.0, assign)
+
+    weeks = sorted({w for a, b in span.values() for w in range(a, b + 1)})
+    for p in pleks:
+        for w in weeks:
+            terms = [(j, 1.0) for j, rid in seat_terms[p.id] if span[rid][0] <= w <= span[rid][1]]
+            if len(terms) > p.seats:
+                row(-inf, float(p.seats), terms)
+    for s in srcs:
+        for w in weeks:
+            terms = [(y, g) for y, rid, g in src_terms[s.id] if span[rid][0] <= w <= span[rid][1]]
+            if not terms:
+                continue
+            if s.kind == "student_ondersteuner":
+                if _week(s.start) <= w <= _week(s.end):
+                    for j, rid in mentor_x.get(s.location_id or -1, ()):
+                        if span[rid][0] <= w <= span[rid][1]:
+                            terms.append((j, -st.peer_hours))
+                row(-inf, 0.0, terms)
+            else:
+                row(-inf, s.hours_per_week, terms)
+            if s.max_students is not None:
+                ct = [(u, 1.0) for u, rid in cnt_terms[s.id] if span[rid][0] <= w <= span[rid][1]]
+                if len(ct) > s.max_students:
+                    row(-inf, float(s.max_students), ct)
+
+    if h.getNumCol() == 0:
+        return ExactResult("Optimal", 0.0, {}, 0.0, {})  # nothing can be placed
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    if h.getModelStatus() not in (
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kTimeLimit,
+    ):
+        return ExactResult(status, 0.0, {}, 0.0)
+    val = h.getSolution().col_value
+    plek_of = {rid: pid for (rid, pid), j in x.items() if val[j] > 0.5}
+    obj = float(info.objective_function_value) if x else 0.0
+    bound = obj if relax else float(getattr(info, "mip_dual_bound", obj))
+    draws: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for y, rid, sid in ycols:
+        if rid in plek_of and val[y] > 1e-7:
+            draws[rid].append((sid, float(val[y])))
+    return ExactResult(status, obj, plek_of, bound, dict(draws))

@@ -44,6 +44,8 @@ from .index import PEER, Index
 from .state import BIG, State
 
 PREF_BONUS = 1e-8
+# Beyond this many columns HiGHS takes minutes here; the Lagrangian dual takes seconds.
+HIGHS_MAX_COLUMNS = 20_000
 # Interior point without crossover: several times faster here than simplex, and
 # its central solution spreads x over the good locations, which guides better.
 _EXTRA_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
@@ -103,8 +105,18 @@ class _LP:
 
 
 def lp_relaxation(
-    ix: Index, st: State, fixed: np.ndarray, *, time_limit: float | None = None
+    ix: Index,
+    st: State,
+    fixed: np.ndarray,
+    *,
+    time_limit: float | None = None,
+    target: float | None = None,
 ) -> LPResult:
+    """Bound (and guidance) from the LP: HiGHS when small, else its Lagrangian dual.
+
+    ``target`` is the value of a known allocation; the Lagrangian uses it to
+    size its steps.
+    """
     t0 = time.perf_counter()
     import highspy
 
@@ -129,6 +141,7 @@ def lp_relaxation(
     # x columns, grouped by location
     at_loc: dict[int, list[tuple[int, int]]] = defaultdict(list)  # loc -> (col, r)
     xcols: list[tuple[int, int, int]] = []
+    assign_rows: list[int] = []  # one per request with columns; its x columns are contiguous
     opl_of = [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)]
     elig_at: dict[int, set[int]] = defaultdict(set)  # plek index -> request indices
     for r in range(R):
@@ -146,6 +159,7 @@ def lp_relaxation(
             best[loc] = min(best.get(loc, 10), k)
             elig_at[p].add(r)
         terms = []
+        assign_rows.append(len(lp.rlo))
         for loc in sorted(best):
             bonus = PREF_BONUS * (10 - best[loc]) / 10
             c = lp.col(float(ix.prio[r]) + bonus, 1.0 if fp is not None else 0.0, 1.0)
@@ -208,7 +222,7 @@ def lp_relaxation(
                 eer = [(c, float(load[r])) for c, r in act if ix.eerst[r]]
                 if act_peer and ment and eer:
                     g = min(float(ix.sgf[s]) for s in act_peer)
-                    pc = lp.col(0.0, 0.0, inf)
+                    pc = lp.col(0.0, 0.0, share * sum(v for _, v in eer))
                     flows.append(pc)
                     lp.row(-inf, 0.0, [(pc, 1.0)] + [(c, -share * v) for c, v in eer])
                     lp.row(-inf, 0.0, [(pc, g)] + [(c, -peer_hours * len(act_peer)) for c in ment])
@@ -230,12 +244,22 @@ def lp_relaxation(
             for sch, terms in by_school.items():
                 if not any(active_src(s, w) for s in ix.school_sources.get(sch, ())):
                     continue
-                dc = lp.col(0.0, 0.0, inf)
+                dhrs = sum(
+                    float(ix.shours[s]) / float(ix.sgf[s])
+                    for s in ix.school_sources.get(sch, ())
+                    if active_src(s, w)
+                )
+                dc = lp.col(0.0, 0.0, min(dhrs, sum(v for _, v in terms)))
                 flows.append(dc)
                 docent_cols[(sch, w)].append(dc)
                 lp.row(-inf, 0.0, [(dc, 1.0)] + [(c, -v) for c, v in terms])
             if any(active_src(s, w) for s in ix.pool_sources):
-                qc = lp.col(0.0, 0.0, inf)
+                qhrs = sum(
+                    float(ix.shours[s]) / float(ix.sgf[s])
+                    for s in ix.pool_sources
+                    if active_src(s, w)
+                )
+                qc = lp.col(0.0, 0.0, min(qhrs, sum(v for _, v in bal)))
                 flows.append(qc)
                 pool_cols[w].append(qc)
             lp.row(-inf, cap_local, bal + [(f, -1.0) for f in flows])
@@ -275,6 +299,10 @@ def lp_relaxation(
     r_arr = np.asarray(lp.rows, dtype=np.int64)
     c_arr = np.asarray(lp.cols, dtype=np.int64)
     v_arr = np.asarray(lp.vals, dtype=np.float64)
+    if n_col > HIGHS_MAX_COLUMNS:
+        return _lagrangian(
+            ix, lp, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
+        )
     order = np.argsort(c_arr, kind="stable")
     start = np.zeros(n_col + 1, dtype=np.int64)
     np.cumsum(np.bincount(c_arr, minlength=n_col), out=start[1:])
@@ -342,3 +370,99 @@ def _opl(ix: Index, p: int) -> frozenset[int]:
 
 
 __all__ = ["PEER", "LPResult", "lp_relaxation"]
+
+
+def _lagrangian(  # type: ignore[no-untyped-def]
+    ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
+) -> LPResult:
+    """Upper bound by weak duality: any prices y >= 0 on the rows give one.
+
+    L(y) = rhs . y + sum over requests of max(0, best reduced cost of its x)
+           + sum over other columns of max(lo * rc, hi * rc),  rc = cost - A^T y,
+    keeping each request's assign row (sum_l x <= 1) out of the prices. The
+    prices are improved by projected subgradient steps (Polyak, aimed at
+    ``target``); the lowest L seen is the bound. The running average of the
+    inner solutions approximates an LP solution and guides the construction.
+    """
+    t0 = time.perf_counter()
+    budget = 10.0 if time_limit is None else max(0.5, time_limit)
+    n_col, n_row = len(lp.cost), len(lp.rlo)
+    cost = np.asarray(lp.cost)
+    lo = np.asarray(lp.lo)
+    hi = np.asarray(lp.hi)
+    rhi = np.asarray(lp.rhi)
+    priced = np.ones(n_row, dtype=bool)
+    priced[np.asarray(assign_rows, dtype=np.int64)] = False
+    keep = priced[r_arr]
+    rr, cc, vv = r_arr[keep], c_arr[keep], v_arr[keep]
+    xidx = np.fromiter((t[0] for t in xcols), dtype=np.int64, count=len(xcols))
+    xreq = np.fromiter((t[1] for t in xcols), dtype=np.int64, count=len(xcols))
+    is_x = np.zeros(n_col, dtype=bool)
+    is_x[xidx] = True
+    other = np.nonzero(~is_x)[0]
+    # groups: x columns of one request are contiguous in xidx
+    gstart = np.flatnonzero(np.r_[True, xreq[1:] != xreq[:-1]])
+    gid = np.repeat(np.arange(gstart.size), np.diff(np.r_[gstart, xidx.size]))
+    forced = lo[xidx] >= 1.0
+    y = np.zeros(n_row)
+    best, best_y = np.inf, y.copy()
+    avg = np.zeros(n_col)
+    n_avg = 0
+    theta, stall = 1.0, 0
+    goal = float(target) if target is not None else 0.0
+    it = 0
+    while True:
+        it += 1
+        rc = cost - np.bincount(cc, weights=vv * y[rr], minlength=n_col)
+        x = np.zeros(n_col)
+        # other columns: at the bound that maximises rc * x
+        xo = np.where(rc[other] > 0, hi[other], lo[other])
+        x[other] = xo
+        rcx = rc[xidx]
+        gmax = np.maximum.reduceat(rcx, gstart)
+        at_max = rcx >= gmax[gid] - 1e-15
+        first = np.zeros(xidx.size, dtype=bool)
+        cand = np.flatnonzero(at_max)
+        _, pos = np.unique(gid[cand], return_index=True)
+        first[cand[pos]] = True
+        take = first & (gmax[gid] > 0)
+        take |= forced  # a confirmed placement is always taken
+        x[xidx[take]] = 1.0
+        val = float(rhi[priced] @ y[priced]) + float(rc[other] @ xo) + float(rcx[take].sum())
+        if val < best - 1e-9:
+            best, best_y, stall = val, y.copy(), 0
+        else:
+            stall += 1
+            if stall >= 25:
+                theta, stall = theta * 0.6, 0
+        avg += x
+        n_avg += 1
+        if time.perf_counter() - t0 > budget or theta < 1e-3:
+            break
+        g = rhi - np.bincount(rr, weights=vv * x[cc], minlength=n_row)
+        g[~priced] = 0.0
+        g[(y <= 0) & (g > 0)] = 0.0  # projected: prices stay at zero where slack
+        norm = float(g @ g)
+        if norm <= 1e-12:
+            break  # complementary: the bound is the LP optimum
+        step = theta * max(best - goal, 1e-3 * max(best, 1.0)) / norm
+        y = np.maximum(0.0, y - step * g)
+    del best_y
+    prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
+    info.update(
+        status="Lagrangian",
+        method="lagrangian_subgradient",
+        build_seconds=round(t_build, 3),
+        solve_seconds=round(time.perf_counter() - t0, 3),
+        iterations=it,
+        lp_objective=best,
+        upper_bound=float(np.floor(best + 0.01)) if prio_int else best,
+        bound_kind="lagrangian_dual",
+    )
+    xv = avg / max(n_avg, 1)
+    out: dict[int, dict[int, float]] = defaultdict(dict)
+    for c, r, loc in xcols:
+        v = float(xv[c])
+        if v > 1e-3:
+            out[r][loc] = v
+    return LPResult(dict(out), info)

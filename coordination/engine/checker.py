@@ -167,23 +167,26 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
         if peer_total > st.peer_share * load + TOL:
             bad("peer_share", f"request {r.id} draws too much from peer mentors", **kw)
 
-    # Rule 2: seats, every week.
-    for (pid, w), n in seat_use.items():
-        if pid in pleks and n > pleks[pid].seats:
+    # Rule 2: seats, every week. One violation per plek or source (its first
+    # bad week), not one per week.
+    seen_bad: set[tuple[str, int]] = set()
+    for (pid, w), n in sorted(seat_use.items()):
+        if pid in pleks and n > pleks[pid].seats and ("seats", pid) not in seen_bad:
+            seen_bad.add(("seats", pid))
             bad("seats", f"plek {pid} holds {n} > {pleks[pid].seats} in week {w}", plek_id=pid)
     # Rule 3: source hours and students, every week.
-    for (sid, w), h in hours_use.items():
+    for (sid, w), h in sorted(hours_use.items()):
         s = srcs[sid]
         if s.kind == "student_ondersteuner":
             cap = st.peer_hours * mentors.get((s.location_id, w), 0)
         else:
             cap = s.hours_per_week
-        if h > cap + TOL:
-            bad(
-                "source_hours",
-                f"source {sid} carries {h:.4f} > {cap:.4f} h in week {w}",
-                source_id=sid,
-            )
-        if s.max_students is not None and student_use[(sid, w)] > s.max_students:
+        if h > cap + TOL and ("hours", sid) not in seen_bad:
+            seen_bad.add(("hours", sid))
+            msg = f"source {sid} carries {h:.4f} > {cap:.4f} h in week {w}"
+            bad("source_hours", msg, source_id=sid)
+        over = s.max_students is not None and student_use[(sid, w)] > s.max_students
+        if over and ("students", sid) not in seen_bad:
+            seen_bad.add(("students", sid))
             bad("max_students", f"source {sid} has too many students in week {w}", source_id=sid)
     return out

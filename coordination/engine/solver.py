@@ -41,6 +41,9 @@ Progress = Callable[[str, float], None]
 # Up to this size the exact MILP (exact.py) solves in well under a second.
 EXACT_MAX_PAIRS = 60
 EXACT_MAX_SOURCES = 40
+# Default budget when no time limit is given: 15 s for 10,000 requests.
+AUTO_SECONDS_MIN = 5.0
+AUTO_SECONDS_PER_REQUEST = 0.0015
 
 
 def _noop(_phase: str, _fraction: float) -> None:
@@ -81,7 +84,7 @@ class Solver:
     def _deadline(self, share: float) -> float:
         """Wall-clock moment by which a phase should stop, from the overall limit."""
         if self.time_limit is None:
-            return math.inf
+            return math.inf  # only when the Solver is used directly
         spent = time.perf_counter() - self.t0
         return self.t0 + spent + max(0.0, self.time_limit - spent) * share
 
@@ -129,6 +132,14 @@ class Solver:
                 )
             st.place(r, p, draws)
         self._lap("existing")
+
+    def fresh_state(self, old: State) -> State:
+        """A new state holding only the confirmed placements of ``old``."""
+        st = State(self.ix)
+        for r in np.nonzero(self.fixed)[0].tolist():
+            if old.assign[r] >= 0:
+                st.place(r, int(old.assign[r]), list(old.draws[r] or []))
+        return st
 
     def _old_draws(self, r: int, p: int, draws: tuple[Draw, ...]) -> list[tuple[int, float]] | None:
         if not draws:
@@ -216,7 +227,8 @@ class Solver:
 
         deadline = self._deadline(0.45)
         limit = None if math.isinf(deadline) else max(0.5, deadline - time.perf_counter())
-        res = lp_relaxation(self.ix, self.st, self.fixed, time_limit=limit)
+        target = float(self.ix.prio[self.st.assign >= 0].sum()) if self.st.assign.max() >= 0 else 0
+        res = lp_relaxation(self.ix, self.st, self.fixed, time_limit=limit, target=target)
         self.lp_x = res.x
         self.lp_info = res.info
         self._lap("lp_bound")
@@ -531,11 +543,12 @@ class Solver:
             assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
         obj = self.objective()
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
+        # Always valid: every request that has an eligible plek placed.
+        trivial = float(ix.prio[np.diff(ix.eptr) > 0].sum())
         ub = self.lp_info.get("upper_bound")
-        if ub is None:
-            # Without the LP: every request that has an eligible plek.
-            ub = float(sum(ix.prio[r] for r in range(len(ix.rid)) if ix.eptr[r + 1] > ix.eptr[r]))
-            self.lp_info.setdefault("bound_kind", "eligible_requests")
+        if ub is None or float(ub) >= trivial:
+            ub = trivial
+            self.lp_info["bound_kind"] = "eligible_requests"
         ub = max(float(ub), pw)  # rounding noise must not make the gap negative
         gap = (ub - pw) / ub if ub > 0 else 0.0
         self._lap("result")
@@ -548,6 +561,12 @@ class Solver:
             "lp": self.lp_info,
         }
         return Result(tuple(assignments), tuple(unplaced), obj, ub, gap, stats)
+
+
+def _score(s: Solver, st: State) -> tuple[float, int]:
+    placed = st.assign >= 0
+    n_pref = sum(1 for r in np.nonzero(placed)[0] if int(st.assign[r]) in s.ix.pref_rank[r])
+    return (float(s.ix.prio[placed].sum()), n_pref)
 
 
 def _hours(h: float) -> str:
@@ -577,8 +596,12 @@ def solve(
     bound is then the weighted count of requests that have an eligible plek.
     Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
     solved to optimality by the exact MILP; ``exact=False`` forces the heuristic.
-    Deterministic for the same input unless ``time_limit`` cuts a phase short.
+    ``time_limit=None`` means a budget that grows with the size (AUTO_SECONDS_*);
+    small regions finish all phases well within it. The result is deterministic
+    for the same input unless a budget cuts a phase short (see stats.warnings).
     """
+    if time_limit is None:
+        time_limit = max(AUTO_SECONDS_MIN, AUTO_SECONDS_PER_REQUEST * len(problem.requests))
     s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound)
     s.progress("index", 1.0)
     s.place_existing()
@@ -588,11 +611,25 @@ def solve(
         unplaced = s.explain()
         s.progress("done", 1.0)
         return s.result(unplaced)
+    # First an unguided allocation, then the bound; when the bound also gives
+    # guidance, a second allocation follows it and the better one is kept.
+    s.construct()
+    s.repair(s._deadline(0.5 if bound else 0.8))
     if bound and s.ix.eplek.size:
         s.progress("bound", 0.0)
         s.run_bound()
-    s.construct()
-    s.repair(s._deadline(0.8))
+        if s.lp_x:
+            first = s.st
+            s.st = s.fresh_state(first)
+            s.construct()
+            s.repair(s._deadline(0.8))
+            if _score(s, first) > _score(s, s.st):
+                s.st = first
+    if not s.time_limit or s._deadline(1.0) - time.perf_counter() > 1.0:
+        from .lns import lns_repair
+
+        lns_repair(s, s._deadline(0.85))
+        s._lap("lns")
     s.improve_preferences(s._deadline(0.9))
     unplaced = s.explain()
     s.progress("done", 1.0)

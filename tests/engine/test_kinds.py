@@ -112,7 +112,7 @@ def test_leerafdeling_carries_only_its_plek():
         [plek(10, is_leerafdeling=True), plek(11)],
         [src(100, "leerafdeling", 4.0, plek_id=10)],
     )
-    r, got = placed(p)
+    _r, got = placed(p)
     assert len(got) == 1 and next(iter(got.values())).plek_id == 10
 
 

@@ -134,7 +134,7 @@ def test_adding_capacity_never_lowers_the_optimum(p, what):  # type: ignore[no-u
         more = replace(p, sources=(*p.sources, src(999, "regionale_pool", 3.0)))
     elif what == "seat":
         more = replace(
-            p, plekken=(replace(p.plekken[0], seats=p.plekken[0].seats + 1),) + p.plekken[1:]
+            p, plekken=(replace(p.plekken[0], seats=p.plekken[0].seats + 1), *p.plekken[1:])
         )
     else:
         more = replace(p, sources=(*p.sources, src(999, "werkbegeleider", 4.0, location_id=1)))

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from coordination.engine import problem_to_json, result_from_json
+
+from .helpers import plek, problem, req, src
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coordination.engine", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_solve_and_check_a_problem_file(tmp_path: Path) -> None:
+    p = problem([req(1), req(2), req(3)], [plek(10, seats=2)], [src(100, hours=8.0)])
+    pf = tmp_path / "problem.json"
+    rf = tmp_path / "result.json"
+    pf.write_text(problem_to_json(p))
+    out = run("solve", str(pf), "-o", str(rf))
+    assert out.returncode == 0, out.stderr
+    res = result_from_json(rf.read_text())
+    assert len(res.assignments) == 2
+    assert [u.reason for u in res.unplaced] == ["seats_full"]
+    assert "placed 2 of 3" in out.stderr
+    ok = run("check", str(pf), str(rf))
+    assert ok.returncode == 0 and "0 violation(s)" in ok.stderr
+
+
+def test_check_reports_an_infeasible_result(tmp_path: Path) -> None:
+    p = problem([req(1), req(2)], [plek(10)], [src(100, hours=8.0)])
+    pf = tmp_path / "problem.json"
+    rf = tmp_path / "result.json"
+    pf.write_text(problem_to_json(p))
+    d = [{"source_id": 100, "load_hours": 2.0, "source_hours": 2.0}]
+    doc = {
+        "format": "leerplek-allocation-result",
+        "version": 1,
+        "assignments": [
+            {"request_id": 1, "plek_id": 10, "draws": d},
+            {"request_id": 2, "plek_id": 10, "draws": d},
+        ],
+        "unplaced": [],
+        "objective": {"placed": 2, "placed_weighted": 2},
+        "upper_bound": 2,
+        "gap": 0,
+    }
+    rf.write_text(json.dumps(doc))
+    out = run("check", str(pf), str(rf))
+    assert out.returncode == 1
+    assert [json.loads(x)["code"] for x in out.stdout.splitlines()] == ["seats"]

@@ -201,6 +201,19 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
                 placement.status = PlacementStatus.WITHDRAWN
                 placement.save(update_fields=["status", "updated_at"])
                 PlacementRequest.objects.filter(pk=request_id).update(status=RequestStatus.OPEN)
+                plek = Plek.objects.only("organisation_id").get(pk=placement.plek_id)
+                record_event(
+                    region_id=region_id,
+                    type="placement.withdrawn",
+                    payload={
+                        "placement_id": placement.pk,
+                        "request_id": request_id,
+                        "plek_id": placement.plek_id,
+                        "status": PlacementStatus.WITHDRAWN,
+                        "run_id": run.pk,
+                    },
+                    audience=[requests[request_id].school_id, plek.organisation_id],
+                )
 
         expires_at = timezone.now() + dt.timedelta(days=run.region.proposal_expiry_days)
         proposed = 0

@@ -25,7 +25,7 @@ from coordination.loading import (
     load_problem,
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
-from coordination.triggers import request_allocation
+from coordination.triggers import DatabaseClock, request_allocation
 from notifications.outbox import record_event
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
@@ -303,19 +303,25 @@ def allocation_claim(*, region_id: int, owner: str) -> dt.datetime | None:
     One conditional UPDATE: of any number of concurrent claimers exactly one wins.
     Returns the claim time (runs started after a trigger satisfy it), or None.
     """
-    now = timezone.now()
     claimed = (
         AllocationQueue.objects.filter(region_id=region_id, pending=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, lease_owner=owner)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=DatabaseClock()))
+        .update(lease_until=DatabaseClock() + LEASE, lease_owner=owner)
     )
-    return now if claimed else None
+    if not claimed:
+        return None
+    # The claim time by the database's clock, like the triggers' requested_at. Nobody else
+    # writes lease_until while the lease is fresh, and the heartbeat starts after this.
+    lease_until = AllocationQueue.objects.values_list("lease_until", flat=True).get(
+        region_id=region_id
+    )
+    return lease_until - LEASE
 
 
 def allocation_heartbeat(*, region_id: int, owner: str) -> bool:
     return bool(
         AllocationQueue.objects.filter(region_id=region_id, lease_owner=owner).update(
-            lease_until=timezone.now() + LEASE
+            lease_until=DatabaseClock() + LEASE
         )
     )
 
@@ -407,9 +413,8 @@ def allocation_run_pending(*, region_id: int, owner: str) -> tuple[AllocationRun
 
 def regions_needing_allocation() -> list[int]:
     """Regions with a pending run and no live lease: the sweeper enqueues these."""
-    now = timezone.now()
     return list(
         AllocationQueue.objects.filter(pending=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=DatabaseClock()))
         .values_list("region_id", flat=True)
     )

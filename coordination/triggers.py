@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 
 from coordination.models import AllocationQueue
+
+
+class DatabaseClock(Now):
+    """The database server's clock when the statement touches the row.
+
+    Triggers and claims are compared by time (services.allocation_release), so they must
+    be stamped by one clock, not by the clocks of the web and worker hosts; and late
+    enough: CLOCK_TIMESTAMP() is evaluated when the row is written, after any wait for its
+    lock (Now() is the statement's start, CURRENT_TIMESTAMP the transaction's).
+    """
+
+    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return self.as_sql(compiler, connection, template="CLOCK_TIMESTAMP()", **extra_context)
 
 
 def request_allocation(*, region_id: int, reason: str) -> None:
@@ -14,13 +27,13 @@ def request_allocation(*, region_id: int, reason: str) -> None:
     Precondition: inside the transaction of the change that makes a run necessary, so the
     mark and the change commit (or roll back) together.
     """
-    now = timezone.now()
     updated = AllocationQueue.objects.filter(region_id=region_id).update(
-        pending=True, requested_at=now, reason=reason[:100]
+        pending=True, requested_at=DatabaseClock(), reason=reason[:100]
     )
     if not updated:
         AllocationQueue.objects.update_or_create(
-            region_id=region_id, defaults={"pending": True, "requested_at": now, "reason": reason}
+            region_id=region_id,
+            defaults={"pending": True, "requested_at": DatabaseClock(), "reason": reason[:100]},
         )
     from workers.tasks import allocate_region
 

@@ -569,6 +569,31 @@ def test_triggers_during_a_run_lead_to_exactly_one_more_run(world, celery_worker
     assert booking_violations(world.region.pk) == []
 
 
+def test_a_trigger_from_a_host_with_a_slow_clock_is_not_lost(world, celery_worker, monkeypatch):
+    """Web and worker run on different hosts, whose clocks differ: a trigger that arrives
+    during a run must still cause one more run, whatever the clock of the host it came from.
+    """
+    plekken = build_region(
+        world, locations=1, plekken_per_location=1, seats=4, hours="16", students=4
+    )
+    celery_worker()
+
+    with row_lock(Plek._meta.db_table, *(p.pk for p in plekken)):
+        submit(world, 1)
+        wait_for(lambda: backend_waiting_for(Plek._meta.db_table), 30, "the first run")
+        # From here this process is a web host whose clock is 5 s behind the worker's.
+        real_now = timezone.now
+        monkeypatch.setattr(timezone, "now", lambda: real_now() - dt.timedelta(seconds=5))
+        submit(world, 1)
+        monkeypatch.undo()
+    wait_until_settled(world.region)
+
+    final = AllocationRun.objects.filter(region=world.region).latest("pk")
+    assert final.status == RunStatus.FINISHED
+    assert_every_request_accounted_for(world.region, final)
+    assert final.requests_considered == 2
+
+
 def test_the_lease_lets_one_worker_run_and_owes_exactly_one_more_run(world):
     """The lease functions driven directly: several "workers" claim at once, triggers arrive."""
     region_id = world.region.pk

@@ -379,10 +379,11 @@ def _lagrangian(  # type: ignore[no-untyped-def]
 
     L(y) = rhs . y + sum over requests of max(0, best reduced cost of its x)
            + sum over other columns of max(lo * rc, hi * rc),  rc = cost - A^T y,
-    keeping each request's assign row (sum_l x <= 1) out of the prices. The
-    prices are improved by projected subgradient steps (Polyak, aimed at
-    ``target``); the lowest L seen is the bound. The running average of the
-    inner solutions approximates an LP solution and guides the construction.
+    keeping each request's assign row (sum_l x <= 1) out of the prices. L is
+    minimised over y with Adam on a smoothed L (log-sum-exp instead of max, at
+    a temperature that is lowered step by step); the smoothed value is never
+    below L, and the bound reported is the exact L at the best prices seen.
+    The soft choices, averaged, approximate an LP solution for guidance.
     """
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(0.5, time_limit)
@@ -400,58 +401,75 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     is_x = np.zeros(n_col, dtype=bool)
     is_x[xidx] = True
     other = np.nonzero(~is_x)[0]
-    # groups: x columns of one request are contiguous in xidx
     gstart = np.flatnonzero(np.r_[True, xreq[1:] != xreq[:-1]])
     gid = np.repeat(np.arange(gstart.size), np.diff(np.r_[gstart, xidx.size]))
-    forced = lo[xidx] >= 1.0
-    y = np.zeros(n_row)
-    best, best_y = np.inf, y.copy()
-    avg = np.zeros(n_col)
-    n_avg = 0
-    theta, stall = 1.0, 0
-    goal = float(target) if target is not None else 0.0
-    it = 0
-    while True:
-        it += 1
+    forced_g = np.zeros(gstart.size, dtype=bool)
+    forced_g[gid[lo[xidx] >= 1.0]] = True
+    rhs = rhi * priced
+
+    def exact_value(y: np.ndarray) -> float:
         rc = cost - np.bincount(cc, weights=vv * y[rr], minlength=n_col)
-        x = np.zeros(n_col)
-        # other columns: at the bound that maximises rc * x
-        xo = np.where(rc[other] > 0, hi[other], lo[other])
-        x[other] = xo
+        rco = rc[other]
+        val = float(rhs @ y) + float(np.maximum(lo[other] * rco, hi[other] * rco).sum())
         rcx = rc[xidx]
         gmax = np.maximum.reduceat(rcx, gstart)
-        at_max = rcx >= gmax[gid] - 1e-15
-        first = np.zeros(xidx.size, dtype=bool)
-        cand = np.flatnonzero(at_max)
-        _, pos = np.unique(gid[cand], return_index=True)
-        first[cand[pos]] = True
-        take = first & (gmax[gid] > 0)
-        take |= forced  # a confirmed placement is always taken
-        x[xidx[take]] = 1.0
-        val = float(rhi[priced] @ y[priced]) + float(rc[other] @ xo) + float(rcx[take].sum())
-        if val < best - 1e-9:
-            best, best_y, stall = val, y.copy(), 0
-        else:
-            stall += 1
-            if stall >= 25:
-                theta, stall = theta * 0.6, 0
-        avg += x
-        n_avg += 1
-        if time.perf_counter() - t0 > budget or theta < 1e-3:
-            break
-        g = rhi - np.bincount(rr, weights=vv * x[cc], minlength=n_row)
-        g[~priced] = 0.0
-        g[(y <= 0) & (g > 0)] = 0.0  # projected: prices stay at zero where slack
-        norm = float(g @ g)
-        if norm <= 1e-12:
-            break  # complementary: the bound is the LP optimum
-        step = theta * max(best - goal, 1e-3 * max(best, 1.0)) / norm
-        y = np.maximum(0.0, y - step * g)
+        gval = np.where(forced_g, gmax, np.maximum(gmax, 0.0))
+        return val + float(gval.sum())
+
+    def smooth(y: np.ndarray, tau: float) -> tuple[float, np.ndarray, np.ndarray]:
+        rc = cost - np.bincount(cc, weights=vv * y[rr], minlength=n_col)
+        x = np.zeros(n_col)
+        rco = rc[other]
+        # softplus between the two bounds of each flow column
+        span = hi[other] - lo[other]
+        z = np.clip(rco * span / tau, -50, 50)
+        sp = tau * np.logaddexp(0.0, z)
+        val = float(rhs @ y) + float((lo[other] * rco).sum() + sp.sum())
+        x[other] = lo[other] + span / (1.0 + np.exp(-z))
+        rcx = rc[xidx]
+        gmax = np.maximum.reduceat(rcx, gstart)
+        shift = np.maximum(gmax, 0.0)
+        e = np.exp((rcx - shift[gid]) / tau)
+        tot = np.add.reduceat(e, gstart) + np.exp(-shift / tau) * (~forced_g)
+        val += float((shift + tau * np.log(tot)).sum())
+        x[xidx] = e / tot[gid]
+        return val, x, rc
+
+    y = np.zeros(n_row)
+    m = np.zeros(n_row)
+    v = np.zeros(n_row)
+    best, best_y = exact_value(y), y.copy()
+    avg = np.zeros(n_col)
+    n_avg = 0
+    tau, lr, b1, b2 = 0.2, 0.02, 0.9, 0.999
+    it = 0
+    while time.perf_counter() - t0 < budget:
+        it += 1
+        val, x, _ = smooth(y, tau)
+        grad = rhs - np.bincount(rr, weights=vv * x[cc], minlength=n_row)
+        grad[~priced] = 0.0
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad * grad
+        mh = m / (1 - b1**it)
+        vh = v / (1 - b2**it)
+        y = np.maximum(0.0, y - lr * mh / (np.sqrt(vh) + 1e-9))
+        # Anneal by the share of the budget used, so small and large problems
+        # both end at a low temperature.
+        frac = min(1.0, (time.perf_counter() - t0) / budget)
+        tau = 0.2 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
+        lr = 0.02 * (0.002 / 0.02) ** frac
+        if it % 5 == 0:
+            ev = exact_value(y)
+            if ev < best:
+                best, best_y = ev, y.copy()
+        if frac > 0.3:
+            avg += x
+            n_avg += 1
     del best_y
     prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
     info.update(
         status="Lagrangian",
-        method="lagrangian_subgradient",
+        method="lagrangian_smoothed_adam",
         build_seconds=round(t_build, 3),
         solve_seconds=round(time.perf_counter() - t0, 3),
         iterations=it,
@@ -462,7 +480,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     xv = avg / max(n_avg, 1)
     out: dict[int, dict[int, float]] = defaultdict(dict)
     for c, r, loc in xcols:
-        v = float(xv[c])
-        if v > 1e-3:
-            out[r][loc] = v
+        val = float(xv[c])
+        if val > 1e-3:
+            out[r][loc] = val
     return LPResult(dict(out), info)

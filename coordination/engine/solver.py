@@ -421,10 +421,10 @@ class Solver:
                 st.place(q, qp, qd)
         return False
 
-    def explain(self) -> list[Unplaced]:
+    def explain(self, only: set[int] | None = None) -> list[Unplaced]:
         ix, st = self.ix, self.st
         out = []
-        for r in range(len(ix.rid)):
+        for r in sorted(only) if only is not None else range(len(ix.rid)):
             if st.assign[r] >= 0:
                 continue
             rid = ix.rid[r]
@@ -563,6 +563,40 @@ class Solver:
         return Result(tuple(assignments), tuple(unplaced), obj, ub, gap, stats)
 
 
+def _incremental(s: Solver, previous: Result) -> Result:
+    ix, st = s.ix, s.st
+    old = {e.request_id: e for e in s.problem.existing if not e.fixed}
+    for r in sorted(s.previous, key=lambda r: (-ix.prio[r], ix.rid[r])):
+        p = s.previous[r]
+        draws = s._old_draws(r, p, old[ix.rid[r]].draws) or st.fits(r, p)
+        if draws is not None:
+            st.place(r, p, draws)
+    s._lap("construct")
+    known = {a.request_id for a in previous.assignments}
+    known |= {u.request_id for u in previous.unplaced}
+    todo = [
+        r for r in s.order_key() if st.assign[r] < 0 and (ix.rid[r] not in known or r in s.previous)
+    ]
+    for r in todo:
+        if not s.try_place(r):
+            s.eject(r)
+    s._lap("repair")
+    reasons = {u.request_id: u for u in previous.unplaced}
+    todo_set = set(todo)
+    fresh = {u.request_id: u for u in s.explain(only=todo_set)}
+    unplaced = []
+    for r in range(len(ix.rid)):
+        if st.assign[r] >= 0:
+            continue
+        rid = ix.rid[r]
+        u = fresh.get(rid) or reasons.get(rid)
+        if u is None:
+            u = s.explain(only={r})[0]
+        unplaced.append(u)
+    s.lp_info["mode"] = "incremental"
+    return s.result(unplaced)
+
+
 def _score(s: Solver, st: State) -> tuple[float, int]:
     placed = st.assign >= 0
     n_pref = sum(1 for r in np.nonzero(placed)[0] if int(st.assign[r]) in s.ix.pref_rank[r])
@@ -589,8 +623,16 @@ def solve(
     progress: Progress | None = None,
     bound: bool = True,
     exact: bool | None = None,
+    previous: Result | None = None,
 ) -> Result:
     """Allocate requests to plekken within seats and supervision capacity.
+
+    ``previous``: the result of the last run on this region, whose placements are
+    passed again as proposals in ``problem.existing``. Then only what is new gets
+    work: proposals stay where they still fit, requests that ``previous`` did not
+    know are placed (with ejection chains), and requests it left unplaced keep its
+    reason unless they are new or lost their place. Without the LP; the bound is
+    the eligible-requests bound. Meant for the re-run after one change.
 
     ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
     bound is then the weighted count of requests that have an eligible plek.
@@ -605,6 +647,8 @@ def solve(
     s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound)
     s.progress("index", 1.0)
     s.place_existing()
+    if previous is not None:
+        return _incremental(s, previous)
     if exact is None:
         exact = int(s.ix.eplek.size) <= EXACT_MAX_PAIRS and len(s.ix.sid) <= EXACT_MAX_SOURCES
     if exact and s.run_exact():

@@ -56,3 +56,33 @@ def test_capacity_report_per_begeleidingsvorm():
     # Without the werkbegeleider nobody but the school-2 student can be carried.
     assert rows["werkbegeleider"].placed_without == 1
     assert rows["werkbegeleider"].placements_lost_without == 2
+
+
+def test_incremental_rerun_keeps_proposals_and_places_the_new_request():
+    from dataclasses import replace
+
+    from coordination.engine import ExistingPlacement
+
+    p = problem(
+        [req(1), req(2), req(3)],
+        [plek(10, seats=2), plek(11, location_id=2)],
+        [src(100, hours=4.0), src(101, hours=2.0, location_id=2)],
+    )
+    first = solve(p, exact=False)
+    assert len(first.assignments) == 3
+    ex = tuple(
+        ExistingPlacement(a.request_id, a.plek_id, False, a.draws) for a in first.assignments
+    )
+    p2 = replace(p, requests=(*p.requests, req(4)), existing=ex)
+    again = solve(p2, previous=first)
+    assert check_feasibility(p2, again) == []
+    assert again.objective["proposals_kept"] == 3
+    (u,) = again.unplaced
+    assert u.request_id == 4 and u.reason == "seats_full"
+    more = replace(
+        p2,
+        plekken=(*p2.plekken, plek(12, location_id=3)),
+        sources=(*p2.sources, src(102, hours=2.0, location_id=3)),
+    )
+    third = solve(more, previous=first)
+    assert {a.request_id: a.plek_id for a in third.assignments}[4] == 12

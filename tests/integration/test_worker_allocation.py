@@ -633,7 +633,7 @@ def test_the_lease_lets_one_worker_run_and_owes_exactly_one_more_run(world):
 
 
 def test_a_burst_of_200_submissions_causes_a_handful_of_runs(world, celery_worker):
-    """200 submissions from 8 threads at once, each its own transaction, trigger and task.
+    """200 submissions from 16 threads at once, each its own transaction, trigger and task.
 
     The burst goes through the submission service rather than HTTP: in one test process the
     API's per-request overhead would stretch the burst over many seconds, and then any
@@ -642,11 +642,13 @@ def test_a_burst_of_200_submissions_causes_a_handful_of_runs(world, celery_worke
     build_region(world, locations=5, plekken_per_location=2, seats=3, hours="24", students=6)
     celery_worker()
 
+    data = [request_data(n) for n in range(200)]
+
     def post(numbers: range) -> list[int]:
-        return [request_submit(school=world.school, data=request_data(n)).pk for n in numbers]
+        return [request_submit(school=world.school, data=data[n]).pk for n in numbers]
 
     started = time.monotonic()
-    submitted = in_threads([lambda k=k: post(range(k, 200, 8)) for k in range(8)])
+    submitted = in_threads([lambda k=k: post(range(k, 200, 16)) for k in range(16)])
     burst = time.monotonic() - started
     assert len({pk for chunk in submitted for pk in chunk}) == 200
     last_submitted = PlacementRequest.objects.latest("created_at").created_at

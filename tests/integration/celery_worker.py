@@ -101,23 +101,20 @@ def _spawn(args: list[str], env: dict[str, str], log_path: Path, nodename: str) 
     return CeleryProcess(proc=proc, nodename=nodename, log_path=log_path, _log_file=log_file)
 
 
-def wait_until_ready(worker: CeleryProcess, timeout: float = 60.0) -> None:
-    """Wait until the worker answers a control ping, i.e. its consumers run.
-
-    The ping goes through the broker, so it also proves that this process (the test) and
-    the worker talk to the same Redis database.
-    """
+def wait_until_ready(worker: CeleryProcess, broker_url: str, timeout: float = 60.0) -> None:
+    """Wait until the worker answers a control ping through `broker_url`: its consumers run."""
     from config.celery import app
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not worker.alive():
-            raise RuntimeError(
-                f"celery worker exited with {worker.proc.returncode}:\n{worker.log()[-4000:]}"
-            )
-        replies = app.control.ping(destination=[worker.nodename], timeout=0.5)
-        if any(worker.nodename in reply for reply in replies):
-            return
+    with app.connection_for_write(broker_url) as conn:
+        while time.monotonic() < deadline:
+            if not worker.alive():
+                raise RuntimeError(
+                    f"celery worker exited with {worker.proc.returncode}:\n{worker.log()[-4000:]}"
+                )
+            replies = app.control.ping(destination=[worker.nodename], timeout=0.5, connection=conn)
+            if any(worker.nodename in reply for reply in replies):
+                return
     raise TimeoutError(f"celery worker not ready after {timeout}s:\n{worker.log()[-4000:]}")
 
 
@@ -153,11 +150,10 @@ def celery_worker(
             "--without-gossip",
             "--without-mingle",
         ]
-        worker = _spawn(
-            args, {**process_env, **(env or {})}, tmp_path / f"celery-worker-{n}.log", nodename
-        )
+        worker_env = {**process_env, **(env or {})}
+        worker = _spawn(args, worker_env, tmp_path / f"celery-worker-{n}.log", nodename)
         started.append(worker)
-        wait_until_ready(worker, ready_timeout)
+        wait_until_ready(worker, worker_env["REDIS_URL"], ready_timeout)
         return worker
 
     yield start

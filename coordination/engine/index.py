@@ -228,6 +228,21 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
     for i, r in enumerate(reqs):
         req_by_opl[r.opleiding_id].append(i)
 
+    all_ws = np.array([week_index(r.start) - w0 for r in reqs], dtype=np.int64)
+    all_we = np.array([week_index(r.end) - w0 for r in reqs], dtype=np.int64)
+    all_lat = np.array([r.home[0] if r.home else np.nan for r in reqs], dtype=np.float64)
+    all_lon = np.array([r.home[1] if r.home else np.nan for r in reqs], dtype=np.float64)
+    all_km = np.array([r.max_travel_km for r in reqs], dtype=np.float64)
+    # Sector wishes as bit masks over the plekken's sectors; no wish: any sector.
+    every = (1 << (len(sector_bit) + 1)) - 1
+    all_smask = np.zeros(n, dtype=np.int64)
+    for i, r in enumerate(reqs):
+        m = 0
+        for sname in r.sectors:
+            b = sector_bit.get(sname)
+            if b is not None:
+                m |= 1 << b
+        all_smask[i] = m if r.sectors else every
     lists: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n
     dists: list[np.ndarray] = [np.empty(0, dtype=np.float64)] * n
     criterion: list[str | None] = [None] * n
@@ -239,39 +254,32 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
             continue
         cws, cwe, csec = pws[cand], pwe[cand], psec[cand]
         clat, clon = plat[cand], plon[cand]
-        for start in range(0, len(ris), 512):
-            chunk = ris[start : start + 512]
-            rws = np.array([week_index(reqs[i].start) - w0 for i in chunk])[:, None]
-            rwe = np.array([week_index(reqs[i].end) - w0 for i in chunk])[:, None]
+        ris_arr = np.asarray(ris, dtype=np.int64)
+        for start in range(0, len(ris), 1024):
+            chunk = ris_arr[start : start + 1024]
+            rws = all_ws[chunk][:, None]
+            rwe = all_we[chunk][:, None]
             period = (cws[None, :] <= rws) & (cwe[None, :] >= rwe)
-            smask = np.zeros((len(chunk), len(sector_bit) + 1), dtype=bool)
-            for k, i in enumerate(chunk):
-                secs = reqs[i].sectors
-                if not secs:  # no sector wish: any sector
-                    smask[k, :] = True
-                else:
-                    for sname in secs:
-                        if sname in sector_bit:
-                            smask[k, sector_bit[sname]] = True
-            sector = smask[:, csec]
+            sector = ((all_smask[chunk][:, None] >> csec[None, :]) & 1).astype(bool)
             ok_ps = period & sector
-            home = [reqs[i].home for i in chunk]
-            hlat = np.array([h[0] if h else np.nan for h in home])[:, None]
-            hlon = np.array([h[1] if h else np.nan for h in home])[:, None]
-            dist = haversine_km(hlat, hlon, clat[None, :], clon[None, :])
-            nohome = np.isnan(hlat[:, 0])
-            dist[nohome, :] = 0.0  # no home known: travel is not a criterion
-            maxkm = np.array([reqs[i].max_travel_km for i in chunk])[:, None]
-            ok = ok_ps & (dist <= maxkm + 1e-9)
-            for k, i in enumerate(chunk):
-                row = ok[k]
-                if row.any():
-                    idx = np.nonzero(row)[0]
-                    lists[i] = cand[idx]
-                    dists[i] = dist[k, idx]
-                elif not period[k].any():
+            # Distances only for pairs that passed the other criteria.
+            rows, cols = np.nonzero(ok_ps)
+            hl = all_lat[chunk][rows]
+            dist = haversine_km(hl, all_lon[chunk][rows], clat[cols], clon[cols])
+            dist[np.isnan(hl)] = 0.0  # no home known: travel is not a criterion
+            near = dist <= all_km[chunk][rows] + 1e-9
+            rows, cols, dist = rows[near], cols[near], dist[near]
+            bounds = np.searchsorted(rows, np.arange(len(chunk) + 1))
+            any_period = period.any(axis=1)
+            any_ps = ok_ps.any(axis=1)
+            for k, i in enumerate(chunk.tolist()):
+                lo, hi = bounds[k], bounds[k + 1]
+                if hi > lo:
+                    lists[i] = cand[cols[lo:hi]]
+                    dists[i] = dist[lo:hi]
+                elif not any_period[k]:
                     criterion[i] = "period"
-                elif not ok_ps[k].any():
+                elif not any_ps[k]:
                     criterion[i] = "sector"
                 else:
                     criterion[i] = "travel"

@@ -41,9 +41,9 @@ Progress = Callable[[str, float], None]
 # Up to this size the exact MILP (exact.py) solves in well under a second.
 EXACT_MAX_PAIRS = 60
 EXACT_MAX_SOURCES = 40
-# Default budget when no time limit is given: 15 s for 10,000 requests.
+# Default budget when no time limit is given: 16 s for 10,000 requests.
 AUTO_SECONDS_MIN = 5.0
-AUTO_SECONDS_PER_REQUEST = 0.0015
+AUTO_SECONDS_PER_REQUEST = 0.0016
 
 
 def _noop(_phase: str, _fraction: float) -> None:
@@ -261,7 +261,11 @@ class Solver:
         st = self.st
         # Keep proposals of the previous run where they still fit (stability).
         old = {e.request_id: e for e in self.problem.existing if not e.fixed}
-        for r in sorted(self.previous, key=lambda r: (-self.ix.prio[r], self.ix.rid[r])):
+        # Mentors first: first-years' kept draws may lean on their peer hours.
+        for r in sorted(
+            self.previous,
+            key=lambda r: (not self.ix.mentor[r], -self.ix.prio[r], self.ix.rid[r]),
+        ):
             p = self.previous[r]
             draws = self._old_draws(r, p, old[self.ix.rid[r]].draws) or st.fits(r, p)
             if draws is not None:
@@ -295,24 +299,30 @@ class Solver:
         if not ok.any():
             return []
         outside = (occ.sum(axis=1) - occ[:, a:b].sum(axis=1)) / ix.seats[el]
-        x = self.lp_x.get(r, {})
+        k = np.nonzero(ok)[0]
+        cand = el[k]
+        x = self.lp_x.get(r)
+        if x:
+            locs = ix.ploc
+            lpv = np.array([x.get(locs[p], 0.0) for p in cand.tolist()])
+        else:
+            lpv = np.zeros(cand.size)
         pref = ix.pref_rank[r]
-        dist = ix.distances(r)
-        keys = []
-        for k in np.nonzero(ok)[0].tolist():
-            p = int(el[k])
-            keys.append(
-                (
-                    -round(x.get(ix.ploc[p], 0.0), 2),
-                    int(free[k]),
-                    -round(float(outside[k]), 3),
-                    pref.get(p, 1000),
-                    float(dist[k]),
-                    p,
-                )
+        prank = np.full(cand.size, 1000)
+        if pref:
+            for i, p in enumerate(cand.tolist()):
+                prank[i] = pref.get(p, 1000)
+        order = np.lexsort(
+            (
+                cand,
+                ix.distances(r)[k],
+                prank,
+                -np.round(outside[k], 3),
+                free[k],
+                -np.round(lpv, 2),
             )
-        keys.sort()
-        return [k[-1] for k in keys]
+        )
+        return cand[order].tolist()
 
     def try_place(self, r: int, skip: int = -1) -> bool:
         st = self.st
@@ -457,7 +467,9 @@ class Solver:
                     )
                 )
                 continue
-            best = min(seat_ok, key=lambda p: (round(st.shortfall(r, p), 6), cands.index(p)))
+            # The ten best-ranked plekken with a seat are enough to name a remedy.
+            near = seat_ok[:10]
+            best = min(near, key=lambda p: (round(st.shortfall(r, p), 6), near.index(p)))
             short = st.shortfall(r, best)
             binding = []
             for s in ix.scope_any_period(r, best):
@@ -566,7 +578,28 @@ class Solver:
 def _incremental(s: Solver, previous: Result) -> Result:
     ix, st = s.ix, s.st
     old = {e.request_id: e for e in s.problem.existing if not e.fixed}
-    for r in sorted(s.previous, key=lambda r: (-ix.prio[r], ix.rid[r])):
+    order = sorted(s.previous, key=lambda r: (not ix.mentor[r], -ix.prio[r], ix.rid[r]))
+    # Fast path: put every proposal back with its draws, then check the totals
+    # once; only when something no longer fits, redo it one by one.
+    bulk = []
+    for r in order:
+        draws = _kept_draws(s, r, s.previous[r], old[ix.rid[r]].draws)
+        if draws is not None:
+            st.place(r, s.previous[r], draws)
+            bulk.append(r)
+    over = (
+        (st.free < -1e-7).any()
+        or (st.seat > ix.seats[:, None]).any()
+        or (st.cnt > ix.smax[:, None]).any()
+    )
+    if over:
+        for r in reversed(bulk):
+            st.remove(r)
+        bulk = []
+    done = set(bulk)
+    for r in order:
+        if r in done:
+            continue
         p = s.previous[r]
         draws = s._old_draws(r, p, old[ix.rid[r]].draws) or st.fits(r, p)
         if draws is not None:
@@ -595,6 +628,30 @@ def _incremental(s: Solver, previous: Result) -> Result:
         unplaced.append(u)
     s.lp_info["mode"] = "incremental"
     return s.result(unplaced)
+
+
+def _kept_draws(
+    s: Solver, r: int, p: int, draws: tuple[Draw, ...]
+) -> list[tuple[int, float]] | None:
+    """Previous draws when still in scope and complete (capacity is checked in bulk)."""
+    ix = s.ix
+    if not draws:
+        return None
+    scope = set(ix.scope(r, p))
+    out = []
+    total = peer = 0.0
+    for d in draws:
+        x = ix.spos.get(d.source_id)
+        if x is None or x not in scope or d.load_hours <= 0:
+            return None
+        out.append((x, float(d.load_hours)))
+        total += d.load_hours
+        if ix.skind[x] == "student_ondersteuner":
+            peer += d.load_hours
+    L = s.st.load[r]
+    if abs(total - L) > 1e-9 or peer > s.st.peer_share * L + 1e-9:
+        return None
+    return out
 
 
 def _score(s: Solver, st: State) -> tuple[float, int]:
@@ -658,7 +715,7 @@ def solve(
     # First an unguided allocation, then the bound; when the bound also gives
     # guidance, a second allocation follows it and the better one is kept.
     s.construct()
-    s.repair(s._deadline(0.5 if bound else 0.8))
+    s.repair(s._deadline(0.3 if bound else 0.8))
     if bound and s.ix.eplek.size:
         s.progress("bound", 0.0)
         s.run_bound()
@@ -666,7 +723,7 @@ def solve(
             first = s.st
             s.st = s.fresh_state(first)
             s.construct()
-            s.repair(s._deadline(0.8))
+            s.repair(s._deadline(0.5))
             if _score(s, first) > _score(s, s.st):
                 s.st = first
     if not s.time_limit or s._deadline(1.0) - time.perf_counter() > 1.0:

@@ -81,9 +81,15 @@ def allocation_run(
         result = engine.solve(_without_refused(loaded), time_limit=time_limit, progress=progress)
         store_result(run=run, loaded=loaded, result=result)
     except Exception as exc:
-        AllocationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
-        )
+        with transaction.atomic():
+            AllocationRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
+            )
+            record_event(
+                region_id=region.pk,
+                type="allocation.failed",
+                payload={"run_id": run.pk, "reason": "error"},
+            )
         raise
     run.refresh_from_db()
     return run
@@ -182,6 +188,12 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             run.finished_at = timezone.now()
             run.error = f"superseded: placements {overruled} were answered during the run"
             run.save(update_fields=["status", "finished_at", "error"])
+            # Watchers see every started run end, here with "superseded" (a new run follows).
+            record_event(
+                region_id=region_id,
+                type="allocation.failed",
+                payload={"run_id": run.pk, "reason": "superseded"},
+            )
             request_allocation(region_id=region_id, reason="allocation.superseded")
             return
 

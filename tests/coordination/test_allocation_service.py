@@ -101,3 +101,20 @@ def test_only_one_run_per_region_at_a_time(world, small_region):
 
     with pytest.raises(AllocationAlreadyRunning):
         allocation_run(region=world.region, trigger="test")
+
+
+def test_a_failing_run_is_marked_failed_and_announced(world, small_region, monkeypatch):
+    from coordination import services
+
+    def broken_solver(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(services.engine, "solve", broken_solver)
+
+    with pytest.raises(RuntimeError):
+        allocation_run(region=world.region, trigger="test")
+
+    run = AllocationRun.objects.get()
+    assert run.status == RunStatus.FAILED and "solver crashed" in run.error
+    types = list(Event.objects.order_by("seq").values_list("type", flat=True))
+    assert types == ["allocation.started", "allocation.failed"]

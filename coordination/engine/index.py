@@ -262,8 +262,13 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
             period = (cws[None, :] <= rws) & (cwe[None, :] >= rwe)
             sector = ((all_smask[chunk][:, None] >> csec[None, :]) & 1).astype(bool)
             ok_ps = period & sector
-            # Distances only for pairs that passed the other criteria.
-            rows, cols = np.nonzero(ok_ps)
+            # Distances only for pairs that passed the other criteria and lie
+            # within the travel distance in latitude (a cheap band, 1 degree of
+            # latitude being at least 110.5 km).
+            hlat = all_lat[chunk]
+            band = np.abs(clat[None, :] - hlat[:, None]) <= (all_km[chunk] / 110.5 + 1e-6)[:, None]
+            band[np.isnan(hlat), :] = True
+            rows, cols = np.nonzero(ok_ps & band)
             hl = all_lat[chunk][rows]
             dist = haversine_km(hl, all_lon[chunk][rows], clat[cols], clon[cols])
             dist[np.isnan(hl)] = 0.0  # no home known: travel is not a criterion

@@ -26,7 +26,7 @@ from coordination.loading import (
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.triggers import DatabaseClock, request_allocation
-from notifications.outbox import record_event
+from notifications.outbox import NewEvent, record_event, record_events
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
     PlacementStatus,
@@ -204,6 +204,15 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             .values_list("request_id", "plek_id")
         )
 
+        # Events are recorded together at the end: the region row lock that numbers them is
+        # then held for a moment, not for the whole store (submissions wait on that lock).
+        events: list[NewEvent] = []
+        owner_of = dict(
+            Plek.objects.filter(
+                pk__in={a.plek_id for a in result.assignments} | {p.plek_id for p in live.values()}
+            ).values_list("pk", "organisation_id")
+        )
+
         # Proposals the engine moved or dropped are withdrawn (fixed ones it never touches).
         for request_id, placement in live.items():
             target = wanted.get(request_id)
@@ -213,18 +222,18 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
                 placement.status = PlacementStatus.WITHDRAWN
                 placement.save(update_fields=["status", "updated_at"])
                 PlacementRequest.objects.filter(pk=request_id).update(status=RequestStatus.OPEN)
-                plek = Plek.objects.only("organisation_id").get(pk=placement.plek_id)
-                record_event(
-                    region_id=region_id,
-                    type="placement.withdrawn",
-                    payload={
-                        "placement_id": placement.pk,
-                        "request_id": request_id,
-                        "plek_id": placement.plek_id,
-                        "status": PlacementStatus.WITHDRAWN,
-                        "run_id": run.pk,
-                    },
-                    audience=[requests[request_id].school_id, plek.organisation_id],
+                events.append(
+                    NewEvent(
+                        type="placement.withdrawn",
+                        payload={
+                            "placement_id": placement.pk,
+                            "request_id": request_id,
+                            "plek_id": placement.plek_id,
+                            "status": PlacementStatus.WITHDRAWN,
+                            "run_id": run.pk,
+                        },
+                        audience=[requests[request_id].school_id, owner_of[placement.plek_id]],
+                    )
                 )
 
         expires_at = timezone.now() + dt.timedelta(days=run.region.proposal_expiry_days)
@@ -261,17 +270,17 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
             request.status = RequestStatus.PROPOSED
             request.save(update_fields=["status", "updated_at"])
             proposed += 1
-            plek = Plek.objects.only("organisation_id").get(pk=assignment.plek_id)
-            record_event(
-                region_id=region_id,
-                type="placement.proposed",
-                payload={
-                    "placement_id": placement.pk,
-                    "request_id": request_id,
-                    "plek_id": assignment.plek_id,
-                    "run_id": run.pk,
-                },
-                audience=[request.school_id, plek.organisation_id],
+            events.append(
+                NewEvent(
+                    type="placement.proposed",
+                    payload={
+                        "placement_id": placement.pk,
+                        "request_id": request_id,
+                        "plek_id": assignment.plek_id,
+                        "run_id": run.pk,
+                    },
+                    audience=[request.school_id, owner_of[assignment.plek_id]],
+                )
             )
 
         UnplacedRequest.objects.bulk_create(
@@ -295,11 +304,13 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
         run.objective = {**result.objective, "gap": result.gap, "new_proposals": proposed}
         run.result = result_to_dict(result)
         run.save()
-        record_event(
-            region_id=region_id,
-            type="allocation.finished",
-            payload={"run_id": run.pk, "placed": run.placed, "unplaced": run.unplaced},
+        events.append(
+            NewEvent(
+                type="allocation.finished",
+                payload={"run_id": run.pk, "placed": run.placed, "unplaced": run.unplaced},
+            )
         )
+        record_events(region_id=region_id, events=events)
 
 
 # --- Coalesced runs (the Celery task's service) ---------------------------------------

@@ -76,6 +76,10 @@ def publish_pending(*, limit: int = BATCH) -> int:
 
 def publish_after_commit() -> None:
     """Register a publish for when the current transaction commits (no-op if it rolls back)."""
+    connection = transaction.get_connection()
+    # Once per transaction is enough: one publish sends every unpublished event.
+    if any(func is _publish_quietly for _, func, _ in connection.run_on_commit):
+        return
     transaction.on_commit(_publish_quietly, robust=True)
 
 

@@ -27,14 +27,25 @@ def request_allocation(*, region_id: int, reason: str) -> None:
     Precondition: inside the transaction of the change that makes a run necessary, so the
     mark and the change commit (or roll back) together.
     """
-    updated = AllocationQueue.objects.filter(region_id=region_id).update(
+    # Enqueue only when the region turns pending. While it is pending, a task is queued, a
+    # run holds the lease (and runs again at release, seeing the newer requested_at), or a
+    # task was lost (broker down, worker killed) and the sweeper enqueues one: one task a
+    # burst instead of one per submission.
+    turned_pending = AllocationQueue.objects.filter(region_id=region_id, pending=False).update(
         pending=True, requested_at=DatabaseClock(), reason=reason[:100]
     )
-    if not updated:
-        AllocationQueue.objects.update_or_create(
+    if not turned_pending:
+        exists = AllocationQueue.objects.filter(region_id=region_id).update(
+            requested_at=DatabaseClock(), reason=reason[:100]
+        )
+        if exists:
+            return
+        _, created = AllocationQueue.objects.get_or_create(
             region_id=region_id,
             defaults={"pending": True, "requested_at": DatabaseClock(), "reason": reason[:100]},
         )
+        if not created:  # Created by a concurrent trigger, which enqueues.
+            return
     from workers.tasks import allocate_region
 
     # robust: a broker hiccup must not turn a committed change into an error for the user;

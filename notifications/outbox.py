@@ -65,11 +65,8 @@ def record_events(*, region_id: int, events: list[NewEvent]) -> list[Event]:
     publish_after_commit()
     to_notify = [event.pk for event in created if event.type in NOTIFY]
     if to_notify:
-        from workers.tasks import notify_event
+        from workers.tasks import notify_events
 
-        def enqueue() -> None:
-            for event_id in to_notify:
-                notify_event.delay(event_id)
-
-        transaction.on_commit(enqueue, robust=True)
+        # One task for the events of this call (a store records hundreds at once).
+        transaction.on_commit(lambda: notify_events.delay(to_notify), robust=True)
     return created

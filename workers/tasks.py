@@ -59,7 +59,9 @@ def publish_events() -> int:
     return publishing.publish_pending()
 
 
-@shared_task(name="workers.tasks.notify_event", **_RETRY)
-def notify_event(event_id: int) -> int:
-    """In-app notifications and e-mail for one event; once per user, however often delivered."""
-    return len(notifications.notifications_for_event(event_id=event_id))
+@shared_task(name="workers.tasks.notify_events", **_RETRY)
+def notify_events(event_ids: list[int]) -> int:
+    """In-app notifications and e-mail for events; once per user, however often delivered."""
+    return sum(
+        len(notifications.notifications_for_event(event_id=event_id)) for event_id in event_ids
+    )

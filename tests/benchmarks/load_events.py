@@ -125,8 +125,13 @@ def start_processes(args: argparse.Namespace, port: int) -> list[subprocess.Pope
     logs.mkdir(parents=True, exist_ok=True)
     env = child_env(args)
     web, _ = start_uvicorn(env, logs / "uvicorn.log", port=port)
-    worker = start_celery_worker(env, logs / "worker.log", name="bench")
-    return [web, worker]
+    # As deployed (Procfile): allocation in its own worker, so notification work and
+    # allocation do not queue behind each other.
+    worker = start_celery_worker(env, logs / "worker.log", name="bench", queues="allocation")
+    default_worker = start_celery_worker(
+        env, logs / "worker-default.log", name="bench-default", queues="default"
+    )
+    return [web, worker, default_worker]
 
 
 # --- Clients --------------------------------------------------------------------------

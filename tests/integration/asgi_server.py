@@ -54,10 +54,12 @@ def start_uvicorn(
     return proc, port
 
 
-def start_celery_worker(env: dict[str, str], log: Path, name: str = "ws") -> subprocess.Popen:
+def start_celery_worker(
+    env: dict[str, str], log: Path, name: str = "ws", queues: str = "default,allocation"
+) -> subprocess.Popen:
     cmd = [
         PYTHON, "-m", "celery", "-A", "config", "worker",
-        "--queues", "default,allocation", "--concurrency", "1", "--pool", "solo",
+        "--queues", queues, "--concurrency", "1", "--pool", "solo",
         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)

@@ -331,13 +331,22 @@ class Solver:
 
     def try_place(self, r: int, skip: int = -1) -> bool:
         st = self.st
+        ix = self.ix
+        # Plekken of one location share their supervision (leerafdelingen
+        # aside): when it does not carry r at one, it carries r at none.
+        short_locs: set[int] = set()
         for p in self.fit_order(r):
             if p == skip:
+                continue
+            own = p in ix.plek_sources
+            if not own and ix.ploc[p] in short_locs:
                 continue
             d = st.fits(r, p)
             if d is not None:
                 st.place(r, p, d)
                 return True
+            if not own:
+                short_locs.add(ix.ploc[p])
         return False
 
     def improve_preferences(self, deadline: float) -> int:
@@ -474,7 +483,18 @@ class Solver:
                 continue
             # The ten best-ranked plekken with a seat are enough to name a remedy.
             near = seat_ok[:10]
-            best = min(near, key=lambda p: (round(st.shortfall(r, p), 6), near.index(p)))
+            by_loc: dict[tuple[int, int], float] = {}
+            for p in near:
+                key = (ix.ploc[p], p if p in ix.plek_sources else -1)
+                if key not in by_loc:
+                    by_loc[key] = round(st.shortfall(r, p), 6)
+            best = min(
+                near,
+                key=lambda p: (
+                    by_loc[(ix.ploc[p], p if p in ix.plek_sources else -1)],
+                    near.index(p),
+                ),
+            )
             short = st.shortfall(r, best)
             binding = []
             for s in ix.scope_any_period(r, best):

@@ -37,13 +37,25 @@ def event_message(event: Event) -> dict[str, Any]:
     }
 
 
-def _send(event: Event) -> None:
+def _groups(event: Event) -> list[str]:
+    return [region_group(event.region_id)] + [organisation_group(o) for o in event.audience]
+
+
+async def _send_all(events: list[Event]) -> int:
+    """Send events in order within one event loop (one Redis connection); returns how many
+    were sent completely before the layer failed, if it did."""
     layer = get_channel_layer()
-    message = {"type": "leerplek.event", "event": event_message(event)}
-    groups = [region_group(event.region_id)] + [organisation_group(o) for o in event.audience]
-    send = async_to_sync(layer.group_send)
-    for group in groups:
-        send(group, message)
+    for sent, event in enumerate(events):
+        message = {"type": "leerplek.event", "event": event_message(event)}
+        try:
+            for group in _groups(event):
+                await layer.group_send(group, message)
+        except Exception:  # The layer is down: leave the rest to the next sweep.
+            log.warning(
+                "channel layer unavailable; %s events left for the sweeper", len(events) - sent
+            )
+            return sent
+    return len(events)
 
 
 def publish_pending(*, limit: int = BATCH) -> int:
@@ -51,22 +63,15 @@ def publish_pending(*, limit: int = BATCH) -> int:
 
     Rows are claimed with SKIP LOCKED so two publishers never send the same batch at once.
     """
-    sent = 0
     with transaction.atomic():
         events = list(
             Event.objects.select_for_update(skip_locked=True)
             .filter(published_at__isnull=True)
             .order_by("region_id", "seq")[:limit]
         )
-        for event in events:
-            try:
-                _send(event)
-            except Exception:  # The layer is down: leave the rest to the next sweep.
-                log.warning(
-                    "channel layer unavailable; %s events left for the sweeper", len(events) - sent
-                )
-                break
-            sent += 1
+        if not events:
+            return 0
+        sent = async_to_sync(_send_all)(events)
         if sent:
             Event.objects.filter(pk__in=[e.pk for e in events[:sent]]).update(
                 published_at=timezone.now()

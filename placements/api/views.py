@@ -45,7 +45,36 @@ class TenantViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(fresh).data, status=code)
 
 
-class PlacementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class WritableTenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Create, update and (where `remove` exists) delete through one service call each.
+
+    Subclasses implement `submit(data)`, `change(instance, data)` and optionally
+    `remove(instance)`; validated data never carries owners (serializers reject them).
+    """
+
+    def submit(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def change(self, instance: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.respond(self.submit(dict(serializer.validated_data)), status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self.respond(self.change(instance, dict(serializer.validated_data)))
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.update(request, pk, partial=True)
+
+
+class PlacementRequestViewSet(WritableTenantViewSet):
     """Placement requests (plaatsingsverzoeken). Schools write their own; DELETE withdraws."""
 
     serializer_class = serializers.PlacementRequestSerializer
@@ -55,28 +84,18 @@ class PlacementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     visible = staticmethod(selectors.requests_visible_to)
     writable = staticmethod(selectors.requests_writable_by)
 
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def submit(self, data: dict[str, Any]) -> Any:
         preferences = data.pop("preferences", [])
-        instance = services.request_submit(
-            school=self.organisation(), data=data, preferences=preferences, created_by=request.user
+        return services.request_submit(
+            school=self.organisation(),
+            data=data,
+            preferences=preferences,
+            created_by=self.request.user,
         )
-        return self.respond(instance, status.HTTP_201_CREATED)
 
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def change(self, instance: Any, data: dict[str, Any]) -> Any:
         preferences = data.pop("preferences", None)
-        instance = services.request_update(request=instance, data=data, preferences=preferences)
-        return self.respond(instance)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
+        return services.request_update(request=instance, data=data, preferences=preferences)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -84,7 +103,7 @@ class PlacementRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PlekViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class PlekViewSet(WritableTenantViewSet):
     """Leer-werkplekken. Care organisations write their own; schools read published ones."""
 
     serializer_class = serializers.PlekSerializer
@@ -94,28 +113,15 @@ class PlekViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     visible = staticmethod(selectors.plekken_visible_to)
     writable = staticmethod(selectors.plekken_writable_by)
 
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def submit(self, data: dict[str, Any]) -> Any:
         opleidingen = data.pop("opleidingen")
-        plek = services.plek_publish(
+        return services.plek_publish(
             organisation=self.organisation(), data=data, opleidingen=opleidingen
         )
-        return self.respond(plek, status.HTTP_201_CREATED)
 
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def change(self, instance: Any, data: dict[str, Any]) -> Any:
         opleidingen = data.pop("opleidingen", None)
-        plek = services.plek_update(plek=instance, data=data, opleidingen=opleidingen)
-        return self.respond(plek)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
+        return services.plek_update(plek=instance, data=data, opleidingen=opleidingen)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
@@ -123,7 +129,7 @@ class PlekViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class LocationViewSet(WritableTenantViewSet):
     serializer_class = serializers.LocationSerializer
     ordering_fields = ["name", "city"]
     search_fields = ["name", "city", "postcode"]
@@ -131,27 +137,14 @@ class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     visible = staticmethod(selectors.locations_visible_to)
     writable = staticmethod(selectors.locations_writable_by)
 
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        location = services.location_create(
-            organisation=self.organisation(), data=dict(serializer.validated_data)
-        )
-        return self.respond(location, status.HTTP_201_CREATED)
+    def submit(self, data: dict[str, Any]) -> Any:
+        return services.location_create(organisation=self.organisation(), data=data)
 
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        location = services.location_update(location=instance, data=dict(serializer.validated_data))
-        return self.respond(location)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
+    def change(self, instance: Any, data: dict[str, Any]) -> Any:
+        return services.location_update(location=instance, data=data)
 
 
-class SupervisionSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+class SupervisionSourceViewSet(WritableTenantViewSet):
     """Supervision sources (begeleidingsvormen at a location, plek, school or region)."""
 
     serializer_class = serializers.SupervisionSourceSerializer
@@ -161,24 +154,11 @@ class SupervisionSourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     visible = staticmethod(selectors.sources_visible_to)
     writable = staticmethod(selectors.sources_writable_by)
 
-    @idempotent
-    def create(self, request: Request) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        source = services.source_create(
-            organisation=self.organisation(), data=dict(serializer.validated_data)
-        )
-        return self.respond(source, status.HTTP_201_CREATED)
+    def submit(self, data: dict[str, Any]) -> Any:
+        return services.source_create(organisation=self.organisation(), data=data)
 
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        source = services.source_update(source=instance, data=dict(serializer.validated_data))
-        return self.respond(source)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
+    def change(self, instance: Any, data: dict[str, Any]) -> Any:
+        return services.source_update(source=instance, data=data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:

@@ -7,7 +7,7 @@ region) are checked here under row locks; single-row invariants are database con
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,6 +40,17 @@ from placements.models import (
 )
 
 MAX_PREFERENCES = 10
+
+
+def _changed(
+    *, region_id: int, type: str, payload: dict[str, Any], audience: Iterable[int] = ()
+) -> None:
+    """Record the change's event and ask for an allocation run, in the change's transaction.
+
+    Every change a service makes alters what allocation sees, so the two always go together.
+    """
+    record_event(region_id=region_id, type=type, payload=payload, audience=audience)
+    request_allocation(region_id=region_id, reason=type)
 
 
 def _request_event_payload(request: PlacementRequest) -> dict[str, Any]:
@@ -102,13 +113,12 @@ def request_submit(
             created_by=created_by if created_by and created_by.pk else None,
         )
         _set_preferences(request, preferences)
-        record_event(
+        _changed(
             region_id=request.region_id,
             type="request.submitted",
             payload=_request_event_payload(request),
             audience=[school.pk],
         )
-        request_allocation(region_id=request.region_id, reason="request.submitted")
     return request
 
 
@@ -133,13 +143,12 @@ def request_update(
         request.save()
         if preferences is not None:
             _set_preferences(request, preferences)
-        record_event(
+        _changed(
             region_id=request.region_id,
             type="request.changed",
             payload=_request_event_payload(request),
             audience=[request.school_id],
         )
-        request_allocation(region_id=request.region_id, reason="request.changed")
     return request
 
 
@@ -164,13 +173,12 @@ def request_withdraw(*, request: PlacementRequest) -> PlacementRequest:
             audience.add(placement.plek.organisation_id)
         request.status = RequestStatus.WITHDRAWN
         request.save(update_fields=["status", "updated_at"])
-        record_event(
+        _changed(
             region_id=request.region_id,
             type="request.withdrawn",
             payload={**_request_event_payload(request), "placement_ids": [p.pk for p in live]},
             audience=audience,
         )
-        request_allocation(region_id=request.region_id, reason="request.withdrawn")
     return request
 
 
@@ -216,13 +224,12 @@ def plek_publish(
             **data, organisation=organisation, region_id=organisation.region_id
         )
         plek.opleidingen.set(opleidingen)
-        record_event(
+        _changed(
             region_id=plek.region_id,
             type="plek.published",
             payload={"plek_id": plek.pk, "organisation_id": organisation.pk},
             audience=[organisation.pk],
         )
-        request_allocation(region_id=plek.region_id, reason="plek.published")
     return plek
 
 
@@ -254,13 +261,12 @@ def plek_update(
         plek.save()
         if opleidingen is not None:
             plek.opleidingen.set(opleidingen)
-        record_event(
+        _changed(
             region_id=plek.region_id,
             type="plek.changed",
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
             audience=[plek.organisation_id],
         )
-        request_allocation(region_id=plek.region_id, reason="plek.changed")
     return plek
 
 
@@ -277,13 +283,12 @@ def plek_withdraw(*, plek: Plek) -> Plek:
             )
         plek.status = PlekStatus.WITHDRAWN
         plek.save(update_fields=["status", "updated_at"])
-        record_event(
+        _changed(
             region_id=plek.region_id,
             type="plek.removed",
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
             audience=[plek.organisation_id],
         )
-        request_allocation(region_id=plek.region_id, reason="plek.removed")
     return plek
 
 
@@ -340,13 +345,12 @@ def source_create(*, organisation: Organisation, data: dict[str, Any]) -> Superv
         source = SupervisionSource.objects.create(
             **{**data, **scope}, organisation=organisation, region_id=organisation.region_id
         )
-        record_event(
+        _changed(
             region_id=source.region_id,
             type="source.published",
             payload={"source_id": source.pk, "organisation_id": organisation.pk},
             audience=[organisation.pk],
         )
-        request_allocation(region_id=source.region_id, reason="source.published")
     return source
 
 
@@ -366,13 +370,12 @@ def source_update(*, source: SupervisionSource, data: dict[str, Any]) -> Supervi
         for field, value in {**data, **scope}.items():
             setattr(source, field, value)
         source.save()
-        record_event(
+        _changed(
             region_id=source.region_id,
             type="source.changed",
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
             audience=[source.organisation_id],
         )
-        request_allocation(region_id=source.region_id, reason="source.changed")
     return source
 
 
@@ -384,13 +387,12 @@ def source_remove(*, source: SupervisionSource) -> SupervisionSource:
             raise InvalidTransition("The source is already removed.", current_state="removed")
         source.active = False
         source.save(update_fields=["active", "updated_at"])
-        record_event(
+        _changed(
             region_id=source.region_id,
             type="source.removed",
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
             audience=[source.organisation_id],
         )
-        request_allocation(region_id=source.region_id, reason="source.removed")
     return source
 
 
@@ -409,8 +411,7 @@ def region_update_settings(
             DoelgroepSetting.objects.update_or_create(
                 region=region, doelgroep=doelgroep, defaults={"default_load_hours": hours}
             )
-        record_event(
+        _changed(
             region_id=region.pk, type="region.settings_changed", payload={"region_id": region.pk}
         )
-        request_allocation(region_id=region.pk, reason="region.settings_changed")
     return region

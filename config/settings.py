@@ -185,7 +185,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"SectorEnum": "placements.domain.Sector"},
+    "ENUM_NAME_OVERRIDES": {
+        "SectorEnum": "placements.domain.Sector",
+        "SupervisionKindEnum": "placements.domain.SupervisionKind",
+    },
 }
 
 # --- i18n, static ---------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -11,11 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coordination import selectors
+from coordination import scenarios, selectors
 from coordination.engine.jsonio import problem_to_dict
 from coordination.loading import load_problem
 from coordination.models import AllocationRun, UnplacedRequest
 from placements.api.permissions import IsMember
+from placements.domain import SupervisionKind
 
 
 class UnplacedRequestSerializer(serializers.ModelSerializer):
@@ -84,8 +87,86 @@ class AllocationRunViewSet(
         return Response(self.get_object().result)
 
 
+class ScenarioSourceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SupervisionKind.choices)
+    hours_per_week = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal("0")
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    max_students = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    group_factor = serializers.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1"),
+        required=False,
+    )
+    location = serializers.IntegerField(required=False, allow_null=True)
+    plek = serializers.IntegerField(required=False, allow_null=True)
+    school = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError(
+                {"end_date": ["The end date is before the start date."]}
+            )
+        return attrs
+
+
+class ScenarioSerializer(serializers.Serializer):
+    add_sources = ScenarioSourceSerializer(many=True, required=False)
+    remove_source_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    remove_plek_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class ScenarioOutcomeSerializer(serializers.Serializer):
+    placed_before = serializers.IntegerField()
+    placed_after = serializers.IntegerField()
+    placed_delta = serializers.IntegerField()
+    newly_placed = serializers.ListField(child=serializers.IntegerField())
+    newly_unplaced = serializers.ListField(child=serializers.IntegerField())
+
+
+class CapacityRowSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    sources = serializers.IntegerField()
+    hours_per_week = serializers.FloatField()
+    placements_carried = serializers.IntegerField()
+    load_hours_carried = serializers.FloatField()
+    placed_without = serializers.IntegerField()
+    placements_lost_without = serializers.IntegerField()
+
+
+REGION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
 class AllocationProblemViewSet(viewsets.ViewSet):
+    """A coordinator's region as an allocation problem: export, what-if, capacity report."""
+
     permission_classes = [IsMember]
+
+    def _region(self, pk: str):
+        return get_object_or_404(selectors.regions_coordinated_by(self.request.user), pk=pk)
+
+    @extend_schema(
+        request=ScenarioSerializer, responses=ScenarioOutcomeSerializer, parameters=[REGION_ID]
+    )
+    @action(detail=True, methods=["post"])
+    def scenario(self, request: Request, pk: str) -> Response:
+        """What if these sources were added or removed, or these plekken removed? Stores nothing."""
+        region = self._region(pk)
+        body = ScenarioSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = scenarios.scenario_run(region=region, **body.validated_data)
+        return Response(scenarios.scenario_summary(outcome))
+
+    @extend_schema(responses=CapacityRowSerializer(many=True), parameters=[REGION_ID])
+    @action(detail=True)
+    def capacity(self, request: Request, pk: str) -> Response:
+        """Per begeleidingsvorm: placements carried, and how many would be lost without it."""
+        rows = scenarios.region_capacity_report(region=self._region(pk))
+        return Response(scenarios.capacity_rows(rows))
 
     @extend_schema(
         responses=OpenApiTypes.OBJECT,
@@ -93,5 +174,4 @@ class AllocationProblemViewSet(viewsets.ViewSet):
     )
     def retrieve(self, request: Request, pk: str) -> Response:
         """The region's current allocation problem in the documented JSON format."""
-        region = get_object_or_404(selectors.regions_coordinated_by(request.user), pk=pk)
-        return Response(problem_to_dict(load_problem(region).problem))
+        return Response(problem_to_dict(load_problem(self._region(pk)).problem))

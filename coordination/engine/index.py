@@ -84,16 +84,8 @@ class Index:
     def scope(self, r: int, p: int) -> list[int]:
         """Sources that may carry request r at plek p for all of r's weeks, in draw order."""
         a, b = int(self.rws[r]), int(self.rwe[r])
-        loc = self.ploc[p]
-        cands: list[int] = []
-        cands.extend(self.plek_sources.get(p, ()))
-        if self.eerst[r]:
-            cands.extend(self.loc_peer.get(loc, ()))
-        cands.extend(self.loc_sources.get(loc, ()))
-        cands.extend(self.school_sources.get(self.school[r], ()))
-        cands.extend(self.pool_sources)
         sws, swe = self.sws, self.swe
-        return [s for s in cands if sws[s] <= a and swe[s] >= b]
+        return [s for s in self.scope_any_period(r, p) if sws[s] <= a and swe[s] >= b]
 
     def scope_any_period(self, r: int, p: int) -> list[int]:
         """Like scope() but ignoring source periods (for explaining shortfalls)."""

@@ -318,7 +318,7 @@ REQUEST_COLUMNS = (
         "ja if this ouderejaars student agreed to mentor eerstejaars.",
         parse_bool,
     ),
-    _col("notes", False, "Free text for the school and the coordinator."),
+    _col("notes", False, "Free text for the school only (others never see it)."),
 )
 
 # --- Plekken ---

@@ -11,6 +11,7 @@ from placements.domain import LIVE_PLACEMENT_STATUSES, PlacementStatus, PlekStat
 from placements.models import (
     Placement,
     PlacementRequest,
+    PlacementSupervision,
     Plek,
     Region,
     RequestPreference,
@@ -61,30 +62,38 @@ def load_problem(region: Region) -> LoadedRegion:
     ):
         excluded.setdefault(request_id, set()).add(plek_id)
 
+    # values_list, not model instances: a region's requests and placements are the bulk of
+    # every run's loading, and runs follow each other while schools submit.
+    request_fields = (
+        "pk", "school_id", "opleiding_id", "doelgroep", "start_date", "end_date",
+        "hours_per_week", "acceptable_sectors", "max_travel_km", "home_postcode__latitude",
+        "home_postcode__longitude", "priority", "load_override_hours", "peer_mentor",
+    )  # fmt: skip
     requests = tuple(
         engine.Request(
-            id=r.pk,
-            school_id=r.school_id,
-            opleiding_id=r.opleiding_id,
-            doelgroep=r.doelgroep,
-            start=r.start_date,
-            end=r.end_date,
-            hours_per_week=float(r.hours_per_week),
-            sectors=frozenset(r.acceptable_sectors or ()),
-            max_travel_km=float(r.max_travel_km),
-            home=(r.home_postcode.latitude, r.home_postcode.longitude),
-            preferences=tuple(preferences.get(r.pk, ())),
-            priority=r.priority,
-            load_override=(
-                float(r.load_override_hours) if r.load_override_hours is not None else None
-            ),
-            peer_mentor=r.peer_mentor,
+            id=pk,
+            school_id=school_id,
+            opleiding_id=opleiding_id,
+            doelgroep=doelgroep,
+            start=start,
+            end=end,
+            hours_per_week=float(hours),
+            sectors=frozenset(sectors or ()),
+            max_travel_km=float(max_travel),
+            home=(latitude, longitude),
+            preferences=tuple(preferences.get(pk, ())),
+            priority=priority,
+            load_override=float(override) if override is not None else None,
+            peer_mentor=peer_mentor,
         )
-        for r in PlacementRequest.objects.filter(region=region)
+        for (
+            pk, school_id, opleiding_id, doelgroep, start, end, hours, sectors, max_travel,
+            latitude, longitude, priority, override, peer_mentor,
+        ) in PlacementRequest.objects.filter(region=region)
         .exclude(status=RequestStatus.WITHDRAWN)
-        .select_related("home_postcode")
         .order_by("pk")
-    )
+        .values_list(*request_fields)
+    )  # fmt: skip
 
     plekken = []
     for p in (
@@ -124,25 +133,28 @@ def load_problem(region: Region) -> LoadedRegion:
         for s in SupervisionSource.objects.filter(region=region, active=True).order_by("pk")
     )
 
+    live = Placement.objects.filter(request__region=region, status__in=LIVE_PLACEMENT_STATUSES)
+    draws: dict[int, list[engine.Draw]] = {}
+    for placement_id, source_id, load_hours, source_hours in (
+        PlacementSupervision.objects.filter(placement__in=live)
+        .order_by("pk")
+        .values_list("placement_id", "source_id", "load_hours", "source_hours")
+    ):
+        draws.setdefault(placement_id, []).append(
+            engine.Draw(
+                source_id=source_id, load_hours=float(load_hours), source_hours=float(source_hours)
+            )
+        )
     existing = tuple(
         engine.ExistingPlacement(
-            request_id=p.request_id,
-            plek_id=p.plek_id,
-            fixed=p.status in FIXED_STATUSES,
-            draws=tuple(
-                engine.Draw(
-                    source_id=d.source_id,
-                    load_hours=float(d.load_hours),
-                    source_hours=float(d.source_hours),
-                )
-                for d in p.draws.all()
-            ),
+            request_id=request_id,
+            plek_id=plek_id,
+            fixed=status in FIXED_STATUSES,
+            draws=tuple(draws.get(pk, ())),
         )
-        for p in Placement.objects.filter(
-            request__region=region, status__in=LIVE_PLACEMENT_STATUSES
+        for pk, request_id, plek_id, status in live.order_by("pk").values_list(
+            "pk", "request_id", "plek_id", "status"
         )
-        .prefetch_related("draws")
-        .order_by("pk")
     )
 
     return LoadedRegion(

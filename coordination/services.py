@@ -214,30 +214,42 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
         )
 
         # Proposals the engine moved or dropped are withdrawn (fixed ones it never touches).
-        for request_id, placement in live.items():
-            target = wanted.get(request_id)
-            if placement.status != PlacementStatus.PROPOSED:
-                continue
-            if target is None or target.plek_id != placement.plek_id:
-                placement.status = PlacementStatus.WITHDRAWN
-                placement.save(update_fields=["status", "updated_at"])
-                PlacementRequest.objects.filter(pk=request_id).update(status=RequestStatus.OPEN)
-                events.append(
-                    NewEvent(
-                        type="placement.withdrawn",
-                        payload={
-                            "placement_id": placement.pk,
-                            "request_id": request_id,
-                            "plek_id": placement.plek_id,
-                            "status": PlacementStatus.WITHDRAWN,
-                            "run_id": run.pk,
-                        },
-                        audience=[requests[request_id].school_id, owner_of[placement.plek_id]],
-                    )
+        # Written in bulk: a run after a burst of submissions proposes dozens at once, and the
+        # next run waits for this one.
+        now = timezone.now()
+        withdrawn = [
+            placement
+            for request_id, placement in live.items()
+            if placement.status == PlacementStatus.PROPOSED
+            and (request_id not in wanted or wanted[request_id].plek_id != placement.plek_id)
+        ]
+        if withdrawn:
+            Placement.objects.filter(pk__in=[p.pk for p in withdrawn]).update(
+                status=PlacementStatus.WITHDRAWN, updated_at=now
+            )
+            PlacementRequest.objects.filter(pk__in=[p.request_id for p in withdrawn]).update(
+                status=RequestStatus.OPEN, updated_at=now
+            )
+        for placement in withdrawn:
+            events.append(
+                NewEvent(
+                    type="placement.withdrawn",
+                    payload={
+                        "placement_id": placement.pk,
+                        "request_id": placement.request_id,
+                        "plek_id": placement.plek_id,
+                        "status": PlacementStatus.WITHDRAWN,
+                        "run_id": run.pk,
+                    },
+                    audience=[
+                        requests[placement.request_id].school_id,
+                        owner_of[placement.plek_id],
+                    ],
                 )
+            )
 
-        expires_at = timezone.now() + dt.timedelta(days=run.region.proposal_expiry_days)
-        proposed = 0
+        expires_at = now + dt.timedelta(days=run.region.proposal_expiry_days)
+        new_assignments = []
         for request_id, assignment in sorted(wanted.items()):
             request = requests.get(request_id)
             current = live.get(request_id)
@@ -250,36 +262,47 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
                 or (request_id, assignment.plek_id) in refused
             ):
                 continue  # Changed since loading, or declined there before.
-            placement = Placement.objects.create(
-                request_id=request_id,
-                plek_id=assignment.plek_id,
+            new_assignments.append(assignment)
+        # PostgreSQL returns the new ids from a bulk insert (and SQLite 3.35+ does too).
+        created = Placement.objects.bulk_create(
+            Placement(
+                request_id=a.request_id,
+                plek_id=a.plek_id,
                 status=PlacementStatus.PROPOSED,
                 allocation_run=run,
                 expires_at=expires_at,
             )
-            PlacementSupervision.objects.bulk_create(
-                PlacementSupervision(
-                    placement=placement,
-                    source_id=d.source_id,
-                    load_hours=_decimal(d.load_hours),
-                    source_hours=_decimal(d.source_hours),
-                )
-                for d in assignment.draws
-                if d.load_hours > 0
+            for a in new_assignments
+        )
+        PlacementSupervision.objects.bulk_create(
+            PlacementSupervision(
+                placement=placement,
+                source_id=d.source_id,
+                load_hours=_decimal(d.load_hours),
+                source_hours=_decimal(d.source_hours),
             )
-            request.status = RequestStatus.PROPOSED
-            request.save(update_fields=["status", "updated_at"])
-            proposed += 1
+            for placement, a in zip(created, new_assignments, strict=True)
+            for d in a.draws
+            if d.load_hours > 0
+        )
+        PlacementRequest.objects.filter(pk__in=[a.request_id for a in new_assignments]).update(
+            status=RequestStatus.PROPOSED, updated_at=now
+        )
+        proposed = len(created)
+        for placement in created:
             events.append(
                 NewEvent(
                     type="placement.proposed",
                     payload={
                         "placement_id": placement.pk,
-                        "request_id": request_id,
-                        "plek_id": assignment.plek_id,
+                        "request_id": placement.request_id,
+                        "plek_id": placement.plek_id,
                         "run_id": run.pk,
                     },
-                    audience=[request.school_id, owner_of[assignment.plek_id]],
+                    audience=[
+                        requests[placement.request_id].school_id,
+                        owner_of[placement.plek_id],
+                    ],
                 )
             )
 

@@ -8,11 +8,15 @@ harmless.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
+from collections.abc import Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +26,50 @@ from notifications.models import Event
 log = logging.getLogger(__name__)
 
 BATCH = 500
+SEND_TIMEOUT_SECONDS = 30.0
+
+
+class _PublisherLoop:
+    """One event loop per process, in a daemon thread, for sends from synchronous code.
+
+    ``async_to_sync`` outside an ASGI server makes a new loop, thread and Redis connection
+    for every call (about 70 ms each in a Celery worker); this loop keeps its connection.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, coroutine: Coroutine[Any, Any, int]) -> int:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        try:
+            return future.result(timeout=SEND_TIMEOUT_SECONDS)
+        except TimeoutError:
+            future.cancel()  # Unmarked events go again with the next publish or sweep.
+            raise
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            # A forked child (Celery's prefork pool) inherits no thread: start its own loop.
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, daemon=True, name="event-publisher"
+                ).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+
+_publisher_loop = _PublisherLoop()
+
+
+def _send(events: list[Event]) -> int:
+    if isinstance(get_channel_layer(), InMemoryChannelLayer):
+        # The in-memory layer's queues belong to the consumers' loop (the embedded
+        # development mode): send from there.
+        return async_to_sync(_send_all)(events)
+    return _publisher_loop.run(_send_all(events))
 
 
 def event_message(event: Event) -> dict[str, Any]:
@@ -71,7 +119,7 @@ def publish_pending(*, limit: int = BATCH) -> int:
         )
         if not events:
             return 0
-        sent = async_to_sync(_send_all)(events)
+        sent = _send(events)
         if sent:
             Event.objects.filter(pk__in=[e.pk for e in events[:sent]]).update(
                 published_at=timezone.now()

@@ -7,6 +7,7 @@ seeds one region (a school, a care organisation with a plek and supervision big 
 every request, a coordinator), starts uvicorn and one Celery worker (solo pool, default and
 allocation queues) against it, then:
 
+0. warm-up (--warmup requests, one at a time, not measured), then
 1. steady load: submits requests at --rate per second for --duration seconds over HTTP (as
    the school, keep-alive connections) while --listeners sockets listen on the care
    organisation's stream (it receives every proposal) and one coordinator socket listens on
@@ -43,10 +44,19 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=30.0, help="seconds of steady load")
     p.add_argument("--listeners", type=int, default=500, help="sockets on the care stream")
     p.add_argument("--fanout-events", type=int, default=10)
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="requests submitted one at a time before the steady load, not measured",
+    )
     p.add_argument("--database", default="leerplek_bench")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     p.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"))
     p.add_argument("--http-connections", type=int, default=8)
+    p.add_argument(
+        "--web-workers", type=int, default=2, help="uvicorn processes (docker-compose runs 2)"
+    )
     p.add_argument("--logs", default=str(ROOT / "var" / "bench"))
     return p.parse_args()
 
@@ -77,7 +87,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from placements.domain import OrganisationKind, Role
     from tests import factories
 
-    n = int(args.rate * args.duration) + args.fanout_events + 50
+    n = int(args.rate * args.duration) + args.fanout_events + args.warmup + 50
     region = factories.RegionFactory(code="bench", name="Bench")
     org = factories.OrganisationFactory
     school = org(region=region, name="School", kind=OrganisationKind.SCHOOL)
@@ -124,7 +134,7 @@ def start_processes(args: argparse.Namespace, port: int) -> list[subprocess.Pope
     logs = Path(args.logs)
     logs.mkdir(parents=True, exist_ok=True)
     env = child_env(args)
-    web, _ = start_uvicorn(env, logs / "uvicorn.log", port=port)
+    web, _ = start_uvicorn(env, logs / "uvicorn.log", port=port, workers=args.web_workers)
     # As deployed (Procfile): allocation in its own worker, so notification work and
     # allocation do not queue behind each other.
     worker = start_celery_worker(env, logs / "worker.log", name="bench", queues="allocation")
@@ -187,6 +197,7 @@ class Sockets:
         self.arrivals: dict[int, list[float]] = {}  # seq -> wall-clock arrival times
         self.created: dict[int, float] = {}  # seq -> created_at (wall clock)
         self.proposed_at: dict[int, float] = {}  # request id -> arrival, coordinator socket
+        self.proposal_created: dict[int, float] = {}  # request id -> the event's commit
         self.tasks: list[asyncio.Task] = []
 
     async def listen(self, url: str, origin: str, ready: asyncio.Event, coordinator: bool) -> None:
@@ -202,18 +213,67 @@ class Sockets:
                 if message["type"] != "placement.proposed":
                     continue
                 if coordinator:
-                    self.proposed_at.setdefault(message["payload"]["request_id"], now)
+                    request_id = message["payload"]["request_id"]
+                    self.proposed_at.setdefault(request_id, now)
+                    self.proposal_created.setdefault(request_id, _timestamp(message["created_at"]))
                 else:
                     self.arrivals.setdefault(message["seq"], []).append(now)
                     if message["seq"] not in self.created:
-                        created = message["created_at"].replace("Z", "+00:00")
-                        self.created[message["seq"]] = _timestamp(created)
+                        self.created[message["seq"]] = _timestamp(message["created_at"])
 
 
 def _timestamp(iso: str) -> float:
     import datetime as dt
 
-    return dt.datetime.fromisoformat(iso).timestamp()
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        times[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on the machine (its backends are not our children),
+    with the ended backends' time that the postmaster collected."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    total += sum(int(f) for f in fields[11:15]) / _TICKS
+            except OSError:
+                continue
+    return total
+
+
+def cpu_snapshot(procs: dict[str, int]) -> dict[str, float]:
+    snapshot = {name: cpu_seconds(pid) for name, pid in procs.items()}
+    snapshot["postgres"] = postgres_cpu_seconds()
+    own = os.times()
+    snapshot["load generator"] = own.user + own.system
+    return snapshot
 
 
 def pct(values: list[float], q: float) -> float:
@@ -237,7 +297,9 @@ def body(opleiding: int, n: int) -> dict[str, Any]:
     }
 
 
-async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict[str, Any]:
+async def run(
+    args: argparse.Namespace, seed: dict[str, Any], port: int, procs: dict[str, int]
+) -> dict[str, Any]:
     origin = f"http://127.0.0.1:{port}"
     tokens = seed["tokens"]
     care_url = f"ws://127.0.0.1:{port}/ws/v1/organisations/{seed['care']}/?token={tokens['care']}"
@@ -261,6 +323,7 @@ async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict
     for client in clients:
         free.put_nowait(client)
     started: dict[int, float] = {}
+    answered_at: dict[int, float] = {}
     statuses: list[int] = []
     answered: list[float] = []
 
@@ -271,15 +334,32 @@ async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict
             status, answer = await client.post(
                 "/api/v1/requests/", tokens["school"], body(seed["opleiding"], n)
             )
+            t1 = time.time()
             statuses.append(status)
-            answered.append(time.time() - t0)
+            answered.append(t1 - t0)
             if status == 201:
                 started[answer["id"]] = t0
+                answered_at[answer["id"]] = t1
         finally:
             free.put_nowait(client)
 
+    # Warm-up, not measured: the first requests meet cold processes (imports, first
+    # connections, the engine's first run); a deployed service is warm.
+    warmup_seconds = time.monotonic()
+    for n in range(args.warmup):
+        status, answer = await clients[0].post(
+            "/api/v1/requests/", tokens["school"], body(seed["opleiding"], 900_000 + n)
+        )
+        deadline = time.monotonic() + 30
+        while status == 201 and answer["id"] not in sockets.proposed_at:
+            if time.monotonic() > deadline:
+                raise RuntimeError("warm-up request was not proposed within 30 s")
+            await asyncio.sleep(0.02)
+    warmup_seconds = time.monotonic() - warmup_seconds
+
     total = int(args.rate * args.duration)
     pending = []
+    cpu_before = cpu_snapshot(procs)
     t_start = time.monotonic()
     for n in range(total):
         delay = t_start + n / args.rate - time.monotonic()
@@ -292,9 +372,16 @@ async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict
     while time.monotonic() < deadline and not set(started) <= set(sockets.proposed_at):
         await asyncio.sleep(0.1)
     await asyncio.sleep(2)  # let the last fan-outs land
+    steady_seconds = time.monotonic() - t_start
+    cpu_after = cpu_snapshot(procs)
     latencies = [
         sockets.proposed_at[r] - t0 for r, t0 in started.items() if r in sockets.proposed_at
     ]
+    seen = [r for r in started if r in sockets.proposed_at]
+    # Where the latency goes: the POST, then until the run commits the proposal, then the
+    # publish and delivery to the coordinator's socket.
+    answer_to_commit = [sockets.proposal_created[r] - answered_at[r] for r in seen]
+    commit_to_socket = [sockets.proposed_at[r] - sockets.proposal_created[r] for r in seen]
     steady_fanout = fanout(sockets, args.listeners)
 
     # 2. Quiet fan-out: one event at a time.
@@ -317,6 +404,7 @@ async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict
     return {
         "listeners": args.listeners,
         "connect_seconds": round(connect_seconds, 1),
+        "warmup_seconds": round(warmup_seconds, 1),
         "submitted": total,
         "created": statuses.count(201),
         "other_statuses": sorted({s for s in statuses if s != 201}),
@@ -325,6 +413,14 @@ async def run(args: argparse.Namespace, seed: dict[str, Any], port: int) -> dict
         "post_answer_ms": ms_summary(answered),
         "proposal_events_seen": len(latencies),
         "latency_ms": ms_summary(latencies),
+        "latency_parts_ms": {
+            "post_answer_to_proposal_commit": ms_summary(answer_to_commit),
+            "proposal_commit_to_coordinator_socket": ms_summary(commit_to_socket),
+        },
+        "cpu_seconds_steady_phase": {
+            "wall": round(steady_seconds, 1),
+            **{k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
+        },
         "fanout_steady": steady_fanout,
         "fanout_quiet": quiet_fanout,
     }
@@ -359,8 +455,10 @@ def main() -> None:
     seed = prepare(args)
     port = free_port()
     procs = start_processes(args, port)
+    names = ["web", "allocation worker", "default worker"]
+    pids = {name: proc.pid for name, proc in zip(names, procs, strict=True)}
     try:
-        result = asyncio.run(run(args, seed, port))
+        result = asyncio.run(run(args, seed, port, pids))
     finally:
         for proc in procs:
             stop(proc)

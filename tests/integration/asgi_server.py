@@ -37,7 +37,7 @@ from tests.integration.conftest import PYTHON, ROOT, free_port, stop, wait_for_p
 
 
 def start_uvicorn(
-    env: dict[str, str], log: Path, port: int | None = None
+    env: dict[str, str], log: Path, port: int | None = None, workers: int = 1
 ) -> tuple[subprocess.Popen, int]:
     port = port or free_port()
     cmd = [
@@ -48,6 +48,7 @@ def start_uvicorn(
         # Some consumer tasks outlive their socket (see docs/benchmarks.md, Event pipeline):
         # do not wait for them at shutdown.
         "--timeout-graceful-shutdown", "2",
+        "--workers", str(workers),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     wait_for_port(port, timeout=30, proc=proc)

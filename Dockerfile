@@ -14,4 +14,4 @@ RUN pip install --no-cache-dir -c constraints.txt -e . \
 RUN useradd --system leerplek && mkdir -p /app/var && chown leerplek /app/var
 USER leerplek
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--ws-per-message-deflate", "false"]

@@ -254,6 +254,16 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
             if len(batch) < CATCH_UP_BATCH:
                 return
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message["type"] == "leerplek.event":
+            # Channels' dispatch first closes stale database connections, a hop to the sync
+            # thread for every message and socket: with 500 sockets that hop was most of the
+            # fan-out's cost and queued in front of the HTTP views. This handler reaches the
+            # database only through database_sync_to_async, which closes them itself.
+            await self.leerplek_event(message)
+            return
+        await super().dispatch(message)
+
     async def leerplek_event(self, message: dict[str, Any]) -> None:
         event = message["event"]
         if self.last_seq is None or event["region"] != self.region_id:

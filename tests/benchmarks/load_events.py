@@ -123,6 +123,7 @@ def child_env(args: argparse.Namespace) -> dict[str, str]:
         "DATABASE_URL": f"{args.pg}/{args.database}",
         "REDIS_URL": args.redis,
         "LEERPLEK_ENV": "development",
+        "DEBUG": "false",  # as deployed: no query log, no static file finders
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONUNBUFFERED": "1",
     }

@@ -49,6 +49,9 @@ def start_uvicorn(
         # do not wait for them at shutdown.
         "--timeout-graceful-shutdown", "2",
         "--workers", str(workers),
+        # As deployed: events are small JSON; compressing every frame for every socket
+        # costs most of the fan-out's CPU (see docs/benchmarks.md).
+        "--ws-per-message-deflate", "false",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     wait_for_port(port, timeout=30, proc=proc)

@@ -30,6 +30,14 @@ class AllocationRun(models.Model):
     # The engine's result in the documented JSON format (docs/allocation-format.md).
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # "full": solved from scratch; "incremental": the previous result plus what was new
+    # (coordination/modes.py decides).
+    mode = models.CharField(max_length=12, blank=True)
+    # The region's last event seq before loading: events after it may be missing from this
+    # run's problem, so the next run looks at them when it decides its mode.
+    loaded_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    # When the last full run of the chain this run continues started (itself, if full).
+    full_run_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

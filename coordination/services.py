@@ -13,11 +13,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from coordination import engine
-from coordination.engine.jsonio import result_to_dict
+from coordination import engine, modes
+from coordination.engine.jsonio import result_from_dict, result_to_dict
 from coordination.loading import (
     FIXED_STATUSES,
     REFUSED_PLACEMENTS,
@@ -26,6 +26,7 @@ from coordination.loading import (
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.triggers import DatabaseClock, request_allocation
+from notifications.models import Event
 from notifications.outbox import NewEvent, record_event, record_events
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
@@ -77,9 +78,21 @@ def allocation_run(
         raise AllocationAlreadyRunning(f"An allocation is already running in {region}.") from None
 
     try:
+        loaded_seq = Region.objects.values_list("last_event_seq", flat=True).get(pk=region.pk)
         loaded = load_problem(region)
-        result = engine.solve(_without_refused(loaded), time_limit=time_limit, progress=progress)
-        store_result(run=run, loaded=loaded, result=result)
+        mode, why, previous = _plan(run=run, loaded=loaded, trigger=trigger)
+        AllocationRun.objects.filter(pk=run.pk).update(
+            mode=mode,
+            loaded_seq=loaded_seq,
+            full_run_started_at=run.started_at if previous is None else previous[1],
+        )
+        result = engine.solve(
+            _without_refused(loaded),
+            time_limit=time_limit,
+            progress=progress,
+            previous=None if previous is None else previous[0],
+        )
+        store_result(run=run, loaded=loaded, result=result, mode_reason=why)
     except Exception as exc:
         with transaction.atomic():
             AllocationRun.objects.filter(pk=run.pk).update(
@@ -93,6 +106,45 @@ def allocation_run(
         raise
     run.refresh_from_db()
     return run
+
+
+def _plan(
+    *, run: AllocationRun, loaded: LoadedRegion, trigger: str
+) -> tuple[str, str, tuple[engine.Result, dt.datetime] | None]:
+    """The run's mode (coordination/modes.py), why, and for an incremental run the previous
+    result to start from with the start of its chain's full run."""
+    last = (
+        AllocationRun.objects.filter(region_id=run.region_id, status=RunStatus.FINISHED)
+        .filter(result__isnull=False)
+        .exclude(pk=run.pk)
+        .order_by("-started_at", "-pk")
+        .values("pk", "loaded_seq", "full_run_started_at", "mode")
+        .first()
+    )
+    previous = None
+    events: list[tuple[str, dict]] = []
+    if last is not None and last["loaded_seq"] is not None and last["mode"]:
+        previous = modes.PreviousRun(
+            has_result=True, full_run_started_at=last["full_run_started_at"]
+        )
+        events = list(
+            Event.objects.filter(region_id=run.region_id, seq__gt=last["loaded_seq"])
+            .exclude(type__in=modes.IGNORED_EVENT_TYPES)
+            .order_by("seq")
+            .values_list("type", "payload")[:20]
+        )
+    mode, why = modes.choose_mode(
+        previous=previous, events_since=events, trigger=trigger, now=timezone.now()
+    )
+    if mode != modes.INCREMENTAL:
+        return mode, why, None
+    result = result_from_dict(
+        AllocationRun.objects.values_list("result", flat=True).get(pk=last["pk"])
+    )
+    known = {a.request_id for a in result.assignments} | {u.request_id for u in result.unplaced}
+    if any(r.peer_mentor and r.id not in known for r in loaded.problem.requests):
+        return modes.FULL, modes.NEW_PEER_MENTOR, None
+    return mode, why, (result, last["full_run_started_at"])
 
 
 def _without_refused(loaded: LoadedRegion) -> engine.Problem:
@@ -134,7 +186,9 @@ def _decimal(hours: float) -> Decimal:
     return Decimal(str(round(hours, 2)))
 
 
-def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Result) -> None:
+def store_result(
+    *, run: AllocationRun, loaded: LoadedRegion, result: engine.Result, mode_reason: str = ""
+) -> None:
     """Turn an engine result into proposals in one transaction; idempotent per run.
 
     Precondition: `run` is running. Locks the region's live placements and the plekken the
@@ -324,13 +378,23 @@ def store_result(*, run: AllocationRun, loaded: LoadedRegion, result: engine.Res
         run.placed = len(result.assignments)
         run.unplaced = len(result.unplaced)
         run.upper_bound = result.upper_bound
-        run.objective = {**result.objective, "gap": result.gap, "new_proposals": proposed}
+        run.objective = {
+            **result.objective,
+            "gap": result.gap,
+            "new_proposals": proposed,
+            "mode_reason": mode_reason,
+        }
         run.result = result_to_dict(result)
         run.save()
         events.append(
             NewEvent(
                 type="allocation.finished",
-                payload={"run_id": run.pk, "placed": run.placed, "unplaced": run.unplaced},
+                payload={
+                    "run_id": run.pk,
+                    "placed": run.placed,
+                    "unplaced": run.unplaced,
+                    "mode": run.mode,
+                },
             )
         )
         record_events(region_id=region_id, events=events)
@@ -464,3 +528,25 @@ def regions_needing_allocation() -> list[int]:
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=DatabaseClock()))
         .values_list("region_id", flat=True)
     )
+
+
+def regions_due_reoptimisation() -> list[int]:
+    """Regions whose latest run continued a chain of incremental runs for longer than the
+    interval: ask each for a full run, so a region that went quiet is re-optimised too."""
+    latest = AllocationRun.objects.filter(
+        region_id=OuterRef("pk"), status=RunStatus.FINISHED
+    ).order_by("-started_at", "-pk")
+    due = (
+        Region.objects.annotate(
+            last_mode=Subquery(latest.values("mode")[:1]),
+            last_full=Subquery(latest.values("full_run_started_at")[:1]),
+        )
+        .filter(last_mode=modes.INCREMENTAL, last_full__lt=timezone.now() - modes.FULL_RUN_INTERVAL)
+        .exclude(pk__in=AllocationQueue.objects.filter(pending=True).values("region_id"))
+        .values_list("pk", flat=True)
+    )
+    regions = list(due)
+    for region_id in regions:
+        with transaction.atomic():
+            request_allocation(region_id=region_id, reason=modes.REOPTIMISE_REASON)
+    return regions

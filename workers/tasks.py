@@ -41,7 +41,9 @@ def allocate_region(region_id: int) -> int | None:
 
 @shared_task(name="workers.tasks.sweep_allocations", **_RETRY)
 def sweep_allocations() -> list[int]:
-    """Enqueue regions that need a run and have no live lease (e.g. their worker died)."""
+    """Enqueue regions that need a run and have no live lease (e.g. their worker died), and
+    ask for a full run where incremental runs have gone on for too long."""
+    coordination.regions_due_reoptimisation()
     regions = coordination.regions_needing_allocation()
     for region_id in regions:
         allocate_region.delay(region_id)

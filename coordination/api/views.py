@@ -52,6 +52,7 @@ class AllocationRunSerializer(serializers.ModelSerializer):
             "placed",
             "unplaced",
             "upper_bound",
+            "mode",
             "objective",
             "error",
         ]

@@ -136,8 +136,18 @@ def publish_after_commit() -> None:
     transaction.on_commit(_publish_quietly, robust=True)
 
 
+def publish_all_pending(*, limit: int = BATCH) -> int:
+    """Publish batch after batch until nothing is left (a run can propose thousands at once)."""
+    total = 0
+    while True:
+        sent = publish_pending(limit=limit)
+        total += sent
+        if sent < limit:
+            return total
+
+
 def _publish_quietly() -> None:
     try:
-        publish_pending()
+        publish_all_pending()
     except Exception:
         log.exception("publishing after commit failed; the sweeper will retry")

@@ -58,7 +58,7 @@ def expire_proposals() -> int:
 @shared_task(name="workers.tasks.publish_events", **_RETRY)
 def publish_events() -> int:
     """Re-send events that a crash or a channel-layer outage left unpublished."""
-    return publishing.publish_pending()
+    return publishing.publish_all_pending()
 
 
 @shared_task(name="workers.tasks.notify_events", **_RETRY)

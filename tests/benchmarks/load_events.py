@@ -58,6 +58,12 @@ def parse_args() -> argparse.Namespace:
         "--web-workers", type=int, default=2, help="uvicorn processes (docker-compose runs 2)"
     )
     p.add_argument("--logs", default=str(ROOT / "var" / "bench"))
+    p.add_argument(
+        "--backlog",
+        type=int,
+        default=0,
+        help="requests already in the region (placed by the warm-up's first, full run)",
+    )
     return p.parse_args()
 
 
@@ -87,7 +93,7 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     from placements.domain import OrganisationKind, Role
     from tests import factories
 
-    n = int(args.rate * args.duration) + args.fanout_events + args.warmup + 50
+    n = int(args.rate * args.duration) + args.fanout_events + args.warmup + args.backlog + 50
     region = factories.RegionFactory(code="bench", name="Bench")
     org = factories.OrganisationFactory
     school = org(region=region, name="School", kind=OrganisationKind.SCHOOL)
@@ -95,10 +101,23 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     office = org(region=region, name="Office", kind=OrganisationKind.COORDINATION)
     location = factories.LocationFactory(organisation=care, latitude=52.09, longitude=5.12)
     opleiding = factories.OpleidingFactory()
-    factories.PostcodeAreaFactory(code="3511")
+    home = factories.PostcodeAreaFactory(code="3511")
     factories.PlekFactory(location=location, seats=n, opleidingen=[opleiding])
-    factories.SupervisionSourceFactory(
-        location=location, hours_per_week=Decimal(5 * n), max_students=n
+    for first in range(0, n, 1000):  # hours per source stay below the column's 10,000
+        students = min(1000, n - first)
+        factories.SupervisionSourceFactory(
+            location=location, hours_per_week=Decimal(5 * students), max_students=students
+        )
+    factories.PlacementRequestFactory._meta.model.objects.bulk_create(
+        factories.PlacementRequestFactory.build(
+            school=school,
+            region=region,
+            opleiding=opleiding,
+            home_postcode=home,
+            acceptable_sectors=[],
+            max_travel_km=50,
+        )
+        for _ in range(args.backlog)
     )
     tokens = {}
     for name, organisation in (("school", school), ("care", care), ("office", office)):

@@ -20,7 +20,7 @@ from config.asgi import application
 from notifications import outbox
 from notifications.groups import region_group
 from notifications.models import Event
-from notifications.publishing import event_message, publish_pending
+from notifications.publishing import event_message, publish_all_pending, publish_pending
 from tests.notifications.communicator import WebsocketCommunicator
 
 # The consumers read the database from worker threads (database_sync_to_async), which only
@@ -231,6 +231,25 @@ def test_an_event_in_the_catch_up_and_live_arrives_once(world):
     assert seqs_of(caught_up) == [1, 2, 3]
     assert sent == 3
     assert seqs_of(live) == [4]
+
+
+def test_more_events_than_one_batch_are_all_published_at_once(world):
+    # A run can propose thousands in one commit: publishing after it must not stop at a batch.
+    erin = socket(region_path(world), token_of="erin")
+
+    async def run():
+        await erin.connect(timeout=3)
+        await received(erin)
+        await database_sync_to_async(record)(world, n=7, publish=False)
+        sent = await database_sync_to_async(publish_all_pending)(limit=3)
+        live = await received(erin, until_ready=False)
+        await erin.disconnect()
+        return sent, live
+
+    sent, live = async_to_sync(run)()
+    assert sent == 7
+    assert seqs_of(live) == [1, 2, 3, 4, 5, 6, 7]
+    assert not Event.objects.filter(published_at__isnull=True).exists()
 
 
 def test_a_live_event_that_reveals_a_gap_is_preceded_by_the_missing_ones(world):

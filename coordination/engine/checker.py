@@ -90,6 +90,7 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
                 plek_id=e.plek_id,
             )
 
+    confirmed = {(e.request_id, e.plek_id) for e in problem.existing if e.fixed}
     seat_use: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
     hours_use: dict[tuple[int, tuple[int, int]], float] = defaultdict(float)
     student_use: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
@@ -112,6 +113,8 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
             bad("sector", f"plek {p.id} sector {p.sector} not wanted by request {r.id}", **kw)
         if r.home is not None and _km(r.home, p.location) > r.max_travel_km + 1e-6:
             bad("travel", f"plek {p.id} too far for request {r.id}", **kw)
+        if p.id in r.excluded_plekken and (r.id, p.id) not in confirmed:
+            bad("refused", f"plek {p.id} is excluded for request {r.id}", **kw)
         for w in rweeks:
             seat_use[(p.id, w)] += 1
         if r.peer_mentor and r.doelgroep == "ouderejaars":

@@ -102,6 +102,8 @@ def solve_exact(
                 continue
             if r.home is not None and _km(r.home, p.location) > r.max_travel_km + 1e-9:
                 continue
+            if p.id in r.excluded_plekken and fixed.get(r.id) != p.id:
+                continue  # refused; a confirmed placement there stays
             extra = (bonus or {}).get((r.id, p.id), 0.0)
             j = var(1.0 if r.id in fixed else 0.0, 1.0, float(r.priority) + extra, True)
             x[(r.id, p.id)] = j

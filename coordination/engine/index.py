@@ -235,6 +235,14 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
             if b is not None:
                 m |= 1 << b
         all_smask[i] = m if r.sectors else every
+    # Excluded plekken (rule 1 too), as plek indices; None when there are none.
+    ppos = {p.id: j for j, p in enumerate(pls)}
+    excluded: list[np.ndarray | None] = [None] * n
+    for i, r in enumerate(reqs):
+        if r.excluded_plekken:
+            js = sorted(ppos[x] for x in r.excluded_plekken if x in ppos)
+            if js:
+                excluded[i] = np.array(js, dtype=np.int64)
     lists: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n
     dists: list[np.ndarray] = [np.empty(0, dtype=np.float64)] * n
     criterion: list[str | None] = [None] * n
@@ -271,7 +279,14 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
             any_ps = ok_ps.any(axis=1)
             for k, i in enumerate(chunk.tolist()):
                 lo, hi = bounds[k], bounds[k + 1]
-                if hi > lo:
+                if hi > lo and excluded[i] is not None:
+                    keep = ~np.isin(cand[cols[lo:hi]], excluded[i])
+                    if not keep.any():
+                        criterion[i] = "refused"
+                        continue
+                    lists[i] = cand[cols[lo:hi]][keep]
+                    dists[i] = dist[lo:hi][keep]
+                elif hi > lo:
                     lists[i] = cand[cols[lo:hi]]
                     dists[i] = dist[lo:hi]
                 elif not any_period[k]:

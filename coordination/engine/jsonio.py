@@ -62,6 +62,7 @@ def problem_to_dict(p: Problem) -> dict[str, Any]:
                 "priority": r.priority,
                 "load_override": r.load_override,
                 "peer_mentor": r.peer_mentor,
+                "excluded_plekken": sorted(r.excluded_plekken),
             }
             for r in p.requests
         ],
@@ -135,6 +136,7 @@ def problem_from_dict(d: dict[str, Any]) -> Problem:
                 priority=int(r.get("priority", 1)),
                 load_override=None if r.get("load_override") is None else float(r["load_override"]),
                 peer_mentor=bool(r.get("peer_mentor", False)),
+                excluded_plekken=frozenset(int(x) for x in r.get("excluded_plekken", ())),
             )
             for r in d["requests"]
         ),

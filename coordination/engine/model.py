@@ -46,7 +46,8 @@ REASON_SUPERVISION_FULL = "supervision_full"
 REASONS = (REASON_NO_ELIGIBLE_PLEK, REASON_SEATS_FULL, REASON_SUPERVISION_FULL)
 # Order in which eligibility filters are applied; the criterion reported for
 # no_eligible_plek is the one that removed the last remaining candidates.
-CRITERIA = ("opleiding", "period", "sector", "travel")
+# "refused": every remaining plek is in the request's excluded_plekken.
+CRITERIA = ("opleiding", "period", "sector", "travel", "refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,10 @@ class Request:
     priority: int = 1
     load_override: float | None = None
     peer_mentor: bool = False
+    # Plekken this request must never be placed at (the care organisation
+    # declined it there, or a proposal there expired). A confirmed placement
+    # at one of them stays where it is.
+    excluded_plekken: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,9 @@ class Solver:
         self.st = State(self.ix)
         self.fixed = np.zeros(len(self.ix.rid), dtype=bool)
         self.previous: dict[int, int] = {}  # request index -> plek index of a proposal
+        # Requests whose proposal is no longer eligible (e.g. the plek is now in
+        # their excluded_plekken): not kept, placed afresh.
+        self.dropped: set[int] = set()
         self.lp_x: dict[int, dict[int, float]] = {}  # request -> location id -> LP value
         self.lp_info: dict[str, object] = {}
 
@@ -123,6 +126,11 @@ class Solver:
             if st.assign[r] >= 0:
                 continue
             if not e.fixed:
+                el = ix.eligible(r)
+                k = int(np.searchsorted(el, p))
+                if k >= el.size or el[k] != p:
+                    self.dropped.add(r)  # refused, or no longer eligible (rule 1)
+                    continue
                 self.previous[r] = p
                 continue  # proposals are kept in the construction phase, after the LP
             self.fixed[r] = True
@@ -649,7 +657,9 @@ def _incremental(s: Solver, previous: Result) -> Result:
     known = {a.request_id for a in previous.assignments}
     known |= {u.request_id for u in previous.unplaced}
     todo = [
-        r for r in s.order_key() if st.assign[r] < 0 and (ix.rid[r] not in known or r in s.previous)
+        r
+        for r in s.order_key()
+        if st.assign[r] < 0 and (ix.rid[r] not in known or r in s.previous or r in s.dropped)
     ]
     for r in todo:
         if not s.try_place(r):
@@ -711,6 +721,8 @@ def _no_eligible_suggestion(crit: str | None) -> str:
         "period": "a plek for this opleiding whose period covers the request's weeks",
         "sector": "a plek in one of the requested sectors, or a wider sector choice",
         "travel": "a plek within the travel distance, or a longer maximum travel distance",
+        "refused": "another plek: every eligible plek declined this request or let its "
+        "proposal expire",
     }.get(crit or "", "an eligible plek")
 
 

@@ -57,6 +57,9 @@ def instances(draw):  # type: ignore[no-untyped-def]
                 peer_mentor=d == "ouderejaars" and draw(st.booleans()),
                 load_override=draw(st.sampled_from([None, None, 1.0, 3.5])),
                 preferences=tuple(draw(st.permutations([10 + j for j in range(n_plek)]))),
+                excluded_plekken=frozenset(
+                    draw(st.lists(st.sampled_from([10 + j for j in range(n_plek)]), max_size=1))
+                ),
             )
         )
     sources = []

@@ -73,7 +73,7 @@ class State:
             return []
         peer_room = self.peer_share * rem
         out: list[tuple[int, float]] = []
-        for s in self.ix.scope(r, p):
+        for s in self._draw_order(r, self.ix.scope(r, p)):
             peer = self.skind[s] == PEER
             if peer and peer_room <= EPS:
                 continue
@@ -90,6 +90,38 @@ class State:
             if rem <= 1e-9:
                 return out
         return None
+
+    def _draw_order(self, r: int, scope: list[int]) -> list[int]:
+        """Scope in draw order, with each run of sources of one kind that limit
+        their students reordered so that a placement takes as few of their
+        student places as it can: the one source that carries the whole load
+        with the least to spare if there is one, else the largest first.
+        (A student who takes half an hour from a werkbegeleider uses one of its
+        two or three places all the same.)
+        """
+        limited, skind = self.limited, self.skind
+        out: list[int] = []
+        i, n = 0, len(scope)
+        while i < n:
+            s = scope[i]
+            j = i + 1
+            if limited[s] and skind[s] != PEER:
+                while j < n and limited[scope[j]] and skind[scope[j]] == skind[s]:
+                    j += 1
+            if j - i == 1:
+                out.append(s)
+            else:
+                rem = self.load[r]
+                av = [(self.available(r, x), x) for x in scope[i:j]]
+                whole = [t for t in av if t[0] >= rem - 1e-9]
+                if whole:
+                    first = min(whole)[1]
+                    out.append(first)
+                    out.extend(x for x in scope[i:j] if x != first)
+                else:
+                    out.extend(x for _, x in sorted(av, key=lambda t: (-t[0], t[1])))
+            i = j
+        return out
 
     def shortfall(self, r: int, p: int) -> float:
         """Load hours missing to carry r at p (0 when supervision suffices)."""

@@ -77,32 +77,77 @@ def _quiet_stdout():  # type: ignore[no-untyped-def]
 
 
 class _LP:
+    """Columns and rows collected as numpy chunks; single columns as Python floats."""
+
     def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.lo: list[float] = []
-        self.hi: list[float] = []
-        self.rlo: list[float] = []
-        self.rhi: list[float] = []
-        self.rows: list[int] = []
-        self.cols: list[int] = []
-        self.vals: list[float] = []
+        self.n_col = 0
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._one: list[tuple[float, float, float]] = []  # since the last chunk
+        self._rhi: list[float] = []
+        self._r: list[np.ndarray] = []
+        self._c: list[np.ndarray] = []
+        self._v: list[np.ndarray] = []
+
+    def _flush(self) -> None:
+        if self._one:
+            a = np.asarray(self._one, dtype=np.float64)
+            self._chunks.append((a[:, 0], a[:, 1], a[:, 2]))
+            self._one = []
+
+    def cols(self, cost: np.ndarray, lo: np.ndarray, hi: float) -> np.ndarray:
+        self._flush()
+        k = cost.size
+        self._chunks.append((cost.astype(np.float64), lo.astype(np.float64), np.full(k, hi)))
+        first = self.n_col
+        self.n_col += k
+        return np.arange(first, first + k, dtype=np.int64)
 
     def col(self, cost: float, lo: float, hi: float) -> int:
-        self.cost.append(cost)
-        self.lo.append(lo)
-        self.hi.append(hi)
-        return len(self.cost) - 1
+        self._one.append((cost, lo, hi))
+        self.n_col += 1
+        return self.n_col - 1
 
-    def row(self, lo: float, hi: float, terms: list[tuple[int, float]]) -> None:
-        if not terms:
+    def row(self, hi: float, cols: np.ndarray, vals: np.ndarray | float) -> None:
+        """sum vals * x[cols] <= hi (all rows of this LP are of this form)."""
+        if cols.size == 0:
             return
-        k = len(self.rlo)
-        self.rlo.append(lo)
-        self.rhi.append(hi)
-        for c, v in terms:
-            self.rows.append(k)
-            self.cols.append(c)
-            self.vals.append(v)
+        if isinstance(vals, float):
+            vals = np.full(cols.size, vals)
+        self._r.append(np.full(cols.size, len(self._rhi), dtype=np.int64))
+        self._c.append(cols)
+        self._v.append(vals)
+        self._rhi.append(float(hi))
+
+    def rows_of(self, row_ids: np.ndarray, cols: np.ndarray, vals: np.ndarray, his: Any) -> None:
+        """Many rows at once: row_ids numbers them 0..k-1 within this batch."""
+        his = np.atleast_1d(np.asarray(his, dtype=np.float64))
+        base = len(self._rhi)
+        self._r.append(np.asarray(row_ids, dtype=np.int64) + base)
+        self._c.append(np.asarray(cols, dtype=np.int64))
+        self._v.append(np.asarray(vals, dtype=np.float64))
+        self._rhi.extend(his.tolist())
+
+    def finish(self) -> None:
+        self._flush()
+
+        def cat(xs: list[np.ndarray], dtype: Any) -> np.ndarray:
+            return np.concatenate(xs).astype(dtype) if xs else np.empty(0, dtype=dtype)
+
+        self.cost = cat([c[0] for c in self._chunks], np.float64)
+        self.lo = cat([c[1] for c in self._chunks], np.float64)
+        self.hi = cat([c[2] for c in self._chunks], np.float64)
+        self.rhi = np.asarray(self._rhi, dtype=np.float64)
+        self.r_arr = cat(self._r, np.int64)
+        self.c_arr = cat(self._c, np.int64)
+        self.v_arr = cat(self._v, np.float64)
+
+
+def _cat(*xs: Any) -> np.ndarray:
+    return np.concatenate([np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in xs])
+
+
+def _icat(*xs: Any) -> np.ndarray:
+    return np.concatenate([np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in xs])
 
 
 def lp_relaxation(
@@ -121,185 +166,199 @@ def lp_relaxation(
     t0 = time.perf_counter()
     import highspy
 
-    inf = highspy.kHighsInf
     settings = ix.problem.settings
     share = float(settings.peer_share)
     peer_hours = float(settings.peer_hours)
     T = ix.T
     R = len(ix.rid)
-    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
+    P = len(ix.pid)
     from .weeks import week_index
 
-    pws = [week_index(p.start) - ix.w0 for p in pleks]
-    pwe = [week_index(p.end) - ix.w0 for p in pleks]
+    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
+    pws = np.array([week_index(p.start) - ix.w0 for p in pleks], dtype=np.int64)
+    pwe = np.array([week_index(p.end) - ix.w0 for p in pleks], dtype=np.int64)
     # Check weeks: where requests, plekken or sources start, or just after they end.
     marks = set(ix.rws.tolist()) | {int(w) + 1 for w in ix.rwe.tolist()}
-    marks |= set(pws) | {w + 1 for w in pwe} | set(ix.sws) | {w + 1 for w in ix.swe}
+    marks |= set(pws.tolist()) | {int(w) + 1 for w in pwe.tolist()}
+    marks |= set(ix.sws) | {w + 1 for w in ix.swe}
     weeks = sorted(w for w in marks if 0 <= w < T)
 
     lp = _LP()
-    fixed_plek = {int(r): int(st.assign[r]) for r in np.nonzero(fixed)[0]}
-    # x columns, grouped by location
-    at_loc: dict[int, list[tuple[int, int]]] = defaultdict(list)  # loc -> (col, r)
-    xcols: list[tuple[int, int, int]] = []
-    assign_rows: list[int] = []  # one per request with columns; its x columns are contiguous
-    opl_of = [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)]
-    elig_at: dict[int, set[int]] = defaultdict(set)  # plek index -> request indices
-    for r in range(R):
-        el = ix.eligible(r)
-        fp = fixed_plek.get(r)
-        if fp is not None:
-            el = np.array([fp])
-        if el.size == 0:
-            continue
-        pref = ix.pref_rank[r]
-        best: dict[int, int] = {}
-        for p in el.tolist():
-            loc = ix.ploc[p]
-            k = pref.get(p, 10)
-            best[loc] = min(best.get(loc, 10), k)
-            elig_at[p].add(r)
-        terms = []
-        assign_rows.append(len(lp.rlo))
-        for loc in sorted(best):
-            bonus = PREF_BONUS * (10 - best[loc]) / 10
-            c = lp.col(float(ix.prio[r]) + bonus, 1.0 if fp is not None else 0.0, 1.0)
-            at_loc[loc].append((c, r))
-            xcols.append((c, r, loc))
-            terms.append((c, 1.0))
-        lp.row(-inf, 1.0, terms)
+    # Eligible (request, plek) pairs; a confirmed placement has only its plek.
+    pr = np.repeat(np.arange(R, dtype=np.int64), np.diff(ix.eptr))
+    pp = ix.eplek.astype(np.int64)
+    fx = np.nonzero(fixed)[0]
+    if fx.size:
+        keep = ~fixed[pr]
+        pr = np.concatenate([pr[keep], fx])
+        pp = np.concatenate([pp[keep], st.assign[fx].astype(np.int64)])
+    # Preference rank of each pair (10: not ranked).
+    rank = np.full(pr.size, 10, dtype=np.int64)
+    pk = [(r * P + p, k) for r in range(R) for p, k in ix.pref_rank[r].items()]
+    if pk and pr.size:
+        keys = np.array([x for x, _ in pk], dtype=np.int64)
+        vals = np.array([min(k, 10) for _, k in pk], dtype=np.int64)
+        o = np.argsort(keys)
+        keys, vals = keys[o], vals[o]
+        pair_key = pr * P + pp
+        at = np.minimum(np.searchsorted(keys, pair_key), keys.size - 1)
+        hit = keys[at] == pair_key
+        rank[hit] = vals[at[hit]]
+    # x columns: one per (request, location), in request order, locations by id.
+    loc_ids = np.unique(np.asarray(ix.ploc, dtype=np.int64)) if P else np.empty(0, np.int64)
+    NL = max(int(loc_ids.size), 1)
+    lidx_of_plek = np.searchsorted(loc_ids, np.asarray(ix.ploc, dtype=np.int64))
+    ckey = pr * NL + lidx_of_plek[pp] if pr.size else np.empty(0, np.int64)
+    ukey, inv = np.unique(ckey, return_inverse=True)
+    best = np.full(ukey.size, 10, dtype=np.int64)
+    np.minimum.at(best, inv, rank)
+    xr = ukey // NL
+    xl = ukey % NL
+    prio = np.asarray(ix.prio, dtype=np.float64)
+    xc = lp.cols(prio[xr] + PREF_BONUS * (10 - best) / 10, fixed[xr], 1.0)
+    # One assign row per request with columns: sum_l x[r,l] <= 1.
+    reqs_with = np.unique(xr)
+    assign_rows = np.arange(reqs_with.size, dtype=np.int64)
+    lp.rows_of(np.searchsorted(reqs_with, xr), xc, np.ones(xc.size), np.ones(reqs_with.size))
 
-    rws, rwe, load = ix.rws, ix.rwe, ix.load
+    rws, rwe = ix.rws, ix.rwe
+    load = np.asarray(ix.load, dtype=np.float64)
+    opl_all = np.array(
+        [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)], dtype=np.int64
+    )
+    school_all = np.asarray(ix.school, dtype=np.int64)
+    seats = np.asarray(ix.seats, dtype=np.float64)
+    sws = np.asarray(ix.sws, dtype=np.int64)
+    swe = np.asarray(ix.swe, dtype=np.int64)
+    sh = np.asarray(ix.shours, dtype=np.float64) / np.asarray(ix.sgf, dtype=np.float64)
+    limited = np.asarray(ix.smax) < BIG
+    # Plekken per location, and which requests are eligible at each leerafdeling plek.
     loc_plekken: dict[int, list[int]] = defaultdict(list)
-    for p in range(len(ix.pid)):
+    for p in range(P):
         loc_plekken[ix.ploc[p]].append(p)
+    plek_reqs: dict[int, np.ndarray] = {}
+    for p in ix.plek_sources:
+        plek_reqs[p] = np.unique(pr[pp == p])
+    plek_opl = [x.opleiding_ids for x in pleks]
+    school_src = {k: np.asarray(v, dtype=np.int64) for k, v in ix.school_sources.items()}
+    pool_src = np.asarray(ix.pool_sources, dtype=np.int64)
 
-    def active_src(s: int, w: int) -> bool:
-        return ix.sws[s] <= w <= ix.swe[s]
-
-    # Shared docent and pool columns: (school, w) -> [(col, loc)], w -> [(col)]
+    # x columns grouped by location (they are sorted by request, so stable within).
+    order = np.argsort(xl, kind="stable")
+    bounds = np.searchsorted(xl[order], np.arange(NL + 1))
     docent_cols: dict[tuple[int, int], list[int]] = defaultdict(list)
     pool_cols: dict[int, list[int]] = defaultdict(list)
-    for loc in sorted(at_loc):
-        xs = at_loc[loc]
+    for li in range(int(loc_ids.size)):
+        sel = order[bounds[li] : bounds[li + 1]]
+        if sel.size == 0:
+            continue
+        loc = int(loc_ids[li])
+        cs_all, r_all = xc[sel], xr[sel]
         ps = loc_plekken[loc]
-        local = ix.loc_sources.get(loc, [])
-        peers = ix.loc_peer.get(loc, [])
-        lmin = min(float(load[r]) for _, r in xs)
+        local = np.asarray(ix.loc_sources.get(loc, []), dtype=np.int64)
+        peers = np.asarray(ix.loc_peer.get(loc, []), dtype=np.int64)
+        lmin = float(load[r_all].min())
+        ps_arr = np.asarray(ps, dtype=np.int64)
+        own = [p for p in ps if p in plek_reqs]
         for w in weeks:
-            act = [(c, r) for c, r in xs if rws[r] <= w <= rwe[r]]
-            if not act:
+            m = (rws[r_all] <= w) & (rwe[r_all] >= w)
+            if not m.any():
                 continue
+            cs, rs = cs_all[m], r_all[m]
+            ld = load[rs]
             # seats per opleiding and in total
-            by_opl: dict[int, list[int]] = defaultdict(list)
-            for c, r in act:
-                by_opl[opl_of[r]].append(c)
-            running = [p for p in ps if pws[p] <= w <= pwe[p]]
-            total_seats = float(sum(ix.seats[p] for p in running))
-            if len(act) > total_seats:
-                lp.row(-inf, total_seats, [(c, 1.0) for c, _ in act])
-            plek_opl = {p: _opl(ix, p) for p in running}
-            for o, cs in by_opl.items():
-                cap = float(sum(ix.seats[p] for p in running if o in plek_opl[p]))
-                if len(cs) > cap:
-                    lp.row(-inf, cap, [(c, 1.0) for c in cs])
+            run = ps_arr[(pws[ps_arr] <= w) & (pwe[ps_arr] >= w)]
+            total_seats = float(seats[run].sum())
+            if cs.size > total_seats:
+                lp.row(total_seats, cs, 1.0)
+            opl = opl_all[rs]
+            for o in np.unique(opl).tolist():
+                co = cs[opl == o]
+                cap = float(sum(seats[p] for p in run.tolist() if o in plek_opl[p]))
+                if co.size > cap:
+                    lp.row(cap, co, 1.0)
             # supervision balance: load - flows <= local hours
-            cap_local = 0.0
-            cap_unl = 0.0
-            m_lim = 0.0
-            for s in local:
-                if active_src(s, w):
-                    h = float(ix.shours[s]) / float(ix.sgf[s])
-                    cap_local += h
-                    if ix.smax[s] < BIG:
-                        m_lim += float(ix.smax[s])
-                    else:
-                        cap_unl += h
-            bal = [(c, float(load[r])) for c, r in act]
+            act_l = local[(sws[local] <= w) & (swe[local] >= w)] if local.size else local
+            cap_local = float(sh[act_l].sum())
+            lim = limited[act_l]
+            m_lim = float(np.asarray(ix.smax)[act_l][lim].sum())
+            cap_unl = float(sh[act_l][~lim].sum())
             flows: list[int] = []
-            if peers:
-                act_peer = [s for s in peers if active_src(s, w)]
-                ment = [c for c, r in act if ix.mentor[r]]
-                eer = [(c, float(load[r])) for c, r in act if ix.eerst[r]]
-                if act_peer and ment and eer:
-                    g = min(float(ix.sgf[s]) for s in act_peer)
-                    pc = lp.col(0.0, 0.0, share * sum(v for _, v in eer))
+            if peers.size:
+                act_peer = peers[(sws[peers] <= w) & (swe[peers] >= w)]
+                ment = cs[ix.mentor[rs]]
+                eer = ix.eerst[rs]
+                if act_peer.size and ment.size and eer.any():
+                    g = float(np.asarray(ix.sgf)[act_peer].min())
+                    pc = lp.col(0.0, 0.0, share * float(ld[eer].sum()))
                     flows.append(pc)
-                    lp.row(-inf, 0.0, [(pc, 1.0)] + [(c, -share * v) for c, v in eer])
-                    lp.row(-inf, 0.0, [(pc, g)] + [(c, -peer_hours * len(act_peer)) for c in ment])
-            for p in ps:
-                la = [s for s in ix.plek_sources.get(p, ()) if active_src(s, w)]
-                if not la:
+                    lp.row(0.0, _icat(pc, cs[eer]), _cat(1.0, -share * ld[eer]))
+                    lp.row(
+                        0.0,
+                        _icat(pc, ment),
+                        _cat(g, np.full(ment.size, -peer_hours * act_peer.size)),
+                    )
+            for p in own:
+                la = np.asarray(ix.plek_sources[p], dtype=np.int64)
+                la = la[(sws[la] <= w) & (swe[la] >= w)]
+                if not la.size:
                     continue
-                hrs = sum(float(ix.shours[s]) / float(ix.sgf[s]) for s in la)
-                ac = lp.col(0.0, 0.0, hrs)
+                ac = lp.col(0.0, 0.0, float(sh[la].sum()))
                 flows.append(ac)
-                lp.row(
-                    -inf,
-                    0.0,
-                    [(ac, 1.0)] + [(c, -float(load[r])) for c, r in act if r in elig_at[p]],
-                )
-            by_school: dict[int, list[tuple[int, float]]] = defaultdict(list)
-            for c, r in act:
-                by_school[ix.school[r]].append((c, float(load[r])))
-            for sch, terms in by_school.items():
-                if not any(active_src(s, w) for s in ix.school_sources.get(sch, ())):
+                e = np.isin(rs, plek_reqs[p])
+                lp.row(0.0, _icat(ac, cs[e]), _cat(1.0, -ld[e]))
+            sch = school_all[rs]
+            for sc in np.unique(sch).tolist():
+                ss = school_src.get(sc)
+                if ss is None:
                     continue
-                dhrs = sum(
-                    float(ix.shours[s]) / float(ix.sgf[s])
-                    for s in ix.school_sources.get(sch, ())
-                    if active_src(s, w)
-                )
-                dc = lp.col(0.0, 0.0, min(dhrs, sum(v for _, v in terms)))
+                ss = ss[(sws[ss] <= w) & (swe[ss] >= w)]
+                if not ss.size:
+                    continue
+                e = sch == sc
+                dc = lp.col(0.0, 0.0, min(float(sh[ss].sum()), float(ld[e].sum())))
                 flows.append(dc)
-                docent_cols[(sch, w)].append(dc)
-                lp.row(-inf, 0.0, [(dc, 1.0)] + [(c, -v) for c, v in terms])
-            if any(active_src(s, w) for s in ix.pool_sources):
-                qhrs = sum(
-                    float(ix.shours[s]) / float(ix.sgf[s])
-                    for s in ix.pool_sources
-                    if active_src(s, w)
-                )
-                qc = lp.col(0.0, 0.0, min(qhrs, sum(v for _, v in bal)))
-                flows.append(qc)
-                pool_cols[w].append(qc)
-            lp.row(-inf, cap_local, bal + [(f, -1.0) for f in flows])
+                docent_cols[(sc, w)].append(dc)
+                lp.row(0.0, _icat(dc, cs[e]), _cat(1.0, -ld[e]))
+            if pool_src.size:
+                qa = pool_src[(sws[pool_src] <= w) & (swe[pool_src] >= w)]
+                if qa.size:
+                    qc = lp.col(0.0, 0.0, min(float(sh[qa].sum()), float(ld.sum())))
+                    flows.append(qc)
+                    pool_cols[w].append(qc)
+            fl = np.asarray(flows, dtype=np.int64)
+            lp.row(cap_local, _icat(cs, fl), _cat(ld, -np.ones(fl.size)))
             # students: limited sources count heads, the rest needs hours
             denom = (1.0 - share) * lmin
             if denom > 1e-9:
                 lp.row(
-                    -inf,
                     m_lim + cap_unl / denom,
-                    [(c, 1.0) for c, _ in act] + [(f, -1.0 / denom) for f in flows],
+                    _icat(cs, fl),
+                    _cat(np.ones(cs.size), np.full(fl.size, -1.0 / denom)),
                 )
-    for (sch, w), cs in docent_cols.items():
-        hrs = sum(
-            float(ix.shours[s]) / float(ix.sgf[s])
-            for s in ix.school_sources.get(sch, ())
-            if active_src(s, w)
-        )
-        lp.row(-inf, hrs, [(c, 1.0) for c in cs])
-    for w, cs in pool_cols.items():
-        hrs = sum(
-            float(ix.shours[s]) / float(ix.sgf[s]) for s in ix.pool_sources if active_src(s, w)
-        )
-        lp.row(-inf, hrs, [(c, 1.0) for c in cs])
+    for (sc, w), cl in docent_cols.items():
+        ss = school_src[sc]
+        hrs = float(sh[ss[(sws[ss] <= w) & (swe[ss] >= w)]].sum())
+        lp.row(hrs, np.asarray(cl, dtype=np.int64), 1.0)
+    for w, cl in pool_cols.items():
+        hrs = float(sh[pool_src[(sws[pool_src] <= w) & (swe[pool_src] >= w)]].sum())
+        lp.row(hrs, np.asarray(cl, dtype=np.int64), 1.0)
+    lp.finish()
 
-    n_col, n_row = len(lp.cost), len(lp.rlo)
+    n_col, n_row = lp.n_col, lp.rhi.size
     info: dict[str, Any] = {
         "columns": n_col,
         "rows": n_row,
-        "nonzeros": len(lp.vals),
+        "nonzeros": int(lp.v_arr.size),
         "check_weeks": len(weeks),
     }
     t_build = time.perf_counter() - t0
+    xcols = np.stack([xc, xr, loc_ids[xl] if loc_ids.size else xl], axis=1)
     if n_col == 0:
         info.update(status="empty", upper_bound=0.0, bound_kind="lp_relaxation")
         return LPResult({}, info)
 
-    r_arr = np.asarray(lp.rows, dtype=np.int64)
-    c_arr = np.asarray(lp.cols, dtype=np.int64)
-    v_arr = np.asarray(lp.vals, dtype=np.float64)
+    r_arr, c_arr, v_arr = lp.r_arr, lp.c_arr, lp.v_arr
     if n_col > HIGHS_MAX_COLUMNS:
         return _lagrangian(
             ix, lp, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
@@ -319,11 +378,11 @@ def lp_relaxation(
     m = highspy.HighsLp()
     m.num_col_ = n_col
     m.num_row_ = n_row
-    m.col_cost_ = np.asarray(lp.cost, dtype=np.float64)
-    m.col_lower_ = np.asarray(lp.lo, dtype=np.float64)
-    m.col_upper_ = np.asarray(lp.hi, dtype=np.float64)
-    m.row_lower_ = np.asarray(lp.rlo, dtype=np.float64)
-    m.row_upper_ = np.asarray(lp.rhi, dtype=np.float64)
+    m.col_cost_ = lp.cost
+    m.col_lower_ = lp.lo
+    m.col_upper_ = lp.hi
+    m.row_lower_ = np.full(n_row, -highspy.kHighsInf)
+    m.row_upper_ = lp.rhi
     m.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     m.a_matrix_.start_ = start.astype(np.int32)
     m.a_matrix_.index_ = r_arr[order].astype(np.int32)
@@ -347,27 +406,17 @@ def lp_relaxation(
     info["upper_bound"] = float(np.floor(obj + 0.01)) if prio_int else obj
     info["bound_kind"] = "lp_relaxation"
     xv = np.asarray(h.getSolution().col_value)
+    return LPResult(_x_dict(xcols, xv, 1e-6), info)
+
+
+def _x_dict(xcols: np.ndarray, xv: np.ndarray, tol: float) -> dict[int, dict[int, float]]:
+    """request index -> location id -> LP value, for the values above tol."""
+    vals = xv[xcols[:, 0]]
+    keep = vals > tol
     x: dict[int, dict[int, float]] = defaultdict(dict)
-    for c, r, loc in xcols:
-        v = float(xv[c])
-        if v > 1e-6:
-            x[r][loc] = v
-    return LPResult(dict(x), info)
-
-
-_OPL_CACHE: dict[int, tuple[Any, list[frozenset[int]]]] = {}
-
-
-def _opl(ix: Index, p: int) -> frozenset[int]:
-    """Opleiding ids a plek takes (plekken in index order)."""
-    key = id(ix)
-    hit = _OPL_CACHE.get(key)
-    if hit is None or hit[0] is not ix:
-        sets = [x.opleiding_ids for x in sorted(ix.problem.plekken, key=lambda q: q.id)]
-        _OPL_CACHE.clear()
-        _OPL_CACHE[key] = (ix, sets)
-        hit = _OPL_CACHE[key]
-    return hit[1][p]
+    for (_, r, loc), v in zip(xcols[keep].tolist(), vals[keep].tolist(), strict=True):
+        x[r][loc] = v
+    return dict(x)
 
 
 __all__ = ["PEER", "LPResult", "lp_relaxation"]
@@ -388,22 +437,18 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     """
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(0.5, time_limit)
-    n_col, n_row = len(lp.cost), len(lp.rlo)
+    n_col, n_row = lp.n_col, lp.rhi.size
     if n_col > LAGRANGIAN_GUIDE_ONLY_COLUMNS:
         # At this size the steps that fit in a solve's budget do not get below
         # the eligible-requests bound (docs/benchmarks.md); a few seconds still
         # give the construction its guidance, and the rest goes to the repair.
         budget = min(budget, 3.0)
-    cost = np.asarray(lp.cost)
-    lo = np.asarray(lp.lo)
-    hi = np.asarray(lp.hi)
-    rhi = np.asarray(lp.rhi)
+    cost, lo, hi, rhi = lp.cost, lp.lo, lp.hi, lp.rhi
     priced = np.ones(n_row, dtype=bool)
     priced[np.asarray(assign_rows, dtype=np.int64)] = False
     keep = priced[r_arr]
     rr, cc, vv = r_arr[keep], c_arr[keep], v_arr[keep]
-    xidx = np.fromiter((t[0] for t in xcols), dtype=np.int64, count=len(xcols))
-    xreq = np.fromiter((t[1] for t in xcols), dtype=np.int64, count=len(xcols))
+    xidx, xreq = xcols[:, 0], xcols[:, 1]
     is_x = np.zeros(n_col, dtype=bool)
     is_x[xidx] = True
     other = np.nonzero(~is_x)[0]
@@ -451,7 +496,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     it = 0
     while time.perf_counter() - t0 < budget:
         it += 1
-        val, x, _ = smooth(y, tau)
+        _val, x, _ = smooth(y, tau)
         grad = rhs - np.bincount(rr, weights=vv * x[cc], minlength=n_row)
         grad[~priced] = 0.0
         m = b1 * m + (1 - b1) * grad
@@ -484,9 +529,4 @@ def _lagrangian(  # type: ignore[no-untyped-def]
         bound_kind="lagrangian_dual",
     )
     xv = avg / max(n_avg, 1)
-    out: dict[int, dict[int, float]] = defaultdict(dict)
-    for c, r, loc in xcols:
-        val = float(xv[c])
-        if val > 1e-3:
-            out[r][loc] = val
-    return LPResult(dict(out), info)
+    return LPResult(_x_dict(xcols, xv, 1e-3), info)

@@ -151,3 +151,24 @@ def test_adding_capacity_never_lowers_the_optimum(p, what):  # type: ignore[no-u
 def test_deterministic(p):  # type: ignore[no-untyped-def]
     a, b = solve(p, exact=False), solve(p, exact=False)
     assert a.assignments == b.assignments and a.unplaced == b.unplaced
+
+
+@settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "40")) // 2, deadline=None)
+@given(instances())
+def test_the_lagrangian_dual_is_a_bound_too(p):  # type: ignore[no-untyped-def]
+    """Large regions get the Lagrangian dual instead of the LP; it must bound as well."""
+    from unittest import mock
+
+    import numpy as np
+
+    from coordination.engine import bound
+    from coordination.engine.index import build_index
+    from coordination.engine.state import State
+
+    ref = solve_exact(p)
+    ix = build_index(p)
+    with mock.patch.object(bound, "HIGHS_MAX_COLUMNS", 0):
+        lr = bound.lp_relaxation(ix, State(ix), np.zeros(len(ix.rid), dtype=bool), time_limit=0.2)
+    if ix.eplek.size:
+        assert lr.info["bound_kind"] == "lagrangian_dual"
+        assert lr.info["upper_bound"] >= ref.placed_weighted - 1e-6

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -186,6 +187,19 @@ def _decimal(hours: float) -> Decimal:
     return Decimal(str(round(hours, 2)))
 
 
+class _LockedRequest(NamedTuple):
+    pk: int
+    school_id: int
+    status: str
+
+
+class _LivePlacement(NamedTuple):
+    pk: int
+    request_id: int
+    plek_id: int
+    status: str
+
+
 def store_result(
     *, run: AllocationRun, loaded: LoadedRegion, result: engine.Result, mode_reason: str = ""
 ) -> None:
@@ -213,17 +227,20 @@ def store_result(
                 request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES
             ).values_list("request_id", flat=True)
         )
+        # Rows as tuples, not model instances: a region holds thousands of them.
         requests = {
-            r.pk: r
-            for r in PlacementRequest.objects.select_for_update()
+            row[0]: _LockedRequest(*row)
+            for row in PlacementRequest.objects.select_for_update()
             .filter(pk__in=sorted({*wanted, *live_request_ids}))
             .order_by("pk")
+            .values_list("pk", "school_id", "status")
         }
         live = {
-            p.request_id: p
-            for p in Placement.objects.select_for_update()
+            row[1]: _LivePlacement(*row)
+            for row in Placement.objects.select_for_update()
             .filter(request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES)
             .order_by("pk")
+            .values_list("pk", "request_id", "plek_id", "status")
         }
 
         # A proposal accepted while the engine ran, which the result moves or drops: its seat

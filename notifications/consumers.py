@@ -16,6 +16,10 @@ Protocol (server to client only; consumers never write, commands go through REST
   delivers at most once and publishers may send out of order, so a live event that reveals a
   gap (seq beyond the last one covered) is preceded by the missing events, read from the
   database; live events at or below the last covered seq are dropped.
+- Each web process also compares its streams with their regions' last seq every
+  TAIL_CHECK_SECONDS and sends what a stream is missing: a live message lost at the end of a
+  burst (Redis restarting, a subscriber reconnecting) would otherwise wait for the next
+  event to reveal the gap.
 
 Refusals happen before accept: 4401 not authenticated, 4403 foreign origin or not allowed
 to see the stream, 4400 a bad `since`, 4503 the channel layer (Redis) is unreachable. An open
@@ -31,6 +35,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -57,6 +62,7 @@ TRY_AGAIN = 4503  # the channel layer (Redis) is unreachable
 SERVICE_RESTART = 1012  # closing an open stream because the channel layer went away
 _HTTP_STATUS = {NOT_AUTHENTICATED: 401, FORBIDDEN: 403, BAD_REQUEST: 400, TRY_AGAIN: 503}
 LAYER_ERRORS = (RedisError, ConnectionError)
+TAIL_CHECK_SECONDS = 2.0
 
 
 def client_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +167,48 @@ def _region_last_seq(region_id: int) -> int:
     return Region.objects.values_list("last_event_seq", flat=True).get(pk=region_id)
 
 
+class TailCheck:
+    """This process's open streams by region, and the task that checks they are complete."""
+
+    def __init__(self) -> None:
+        self.streams: dict[int, weakref.WeakSet[EventStreamConsumer]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, stream: EventStreamConsumer) -> None:
+        self.streams.setdefault(stream.region_id, weakref.WeakSet()).add(stream)
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self.run())
+
+    def discard(self, stream: EventStreamConsumer) -> None:
+        streams = self.streams.get(getattr(stream, "region_id", None))
+        if streams is not None:
+            streams.discard(stream)
+
+    async def run(self) -> None:
+        while self.streams:
+            await asyncio.sleep(TAIL_CHECK_SECONDS)
+            await self.check_once()
+
+    async def check_once(self) -> None:
+        for region_id, streams in list(self.streams.items()):
+            if not streams:
+                del self.streams[region_id]
+                continue
+            try:
+                last = await _region_last_seq(region_id)
+            except Exception:  # The database is away: try again next time.
+                log.warning("tail check of region %s failed", region_id, exc_info=True)
+                continue
+            for stream in list(streams):
+                if stream.last_seq is not None and stream.last_seq < last:
+                    with contextlib.suppress(Exception):  # that socket's own problem
+                        await stream.catch_up(last)
+
+
+tail_check = TailCheck()
+
+
 class EventStreamConsumer(AsyncJsonWebsocketConsumer):
     """Base: subclasses decide who may listen (`authorise`) and to what (`region_id`, groups)."""
 
@@ -170,6 +218,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.last_seq: int | None = None  # None until the catch-up is done.
+        self.sending = asyncio.Lock()
         user = self.scope.get("user")
         if not origin_allowed(self.scope):
             return await self.refuse(FORBIDDEN, "origin not allowed")
@@ -199,6 +248,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": "stream.ready", "region": self.region_id, "seq": self.last_seq}
         )
+        tail_check.add(self)
 
     async def __call__(self, scope, receive, send):
         """Lose the channel layer (Redis restarting), close: the client reconnects and catches
@@ -270,6 +320,21 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
             return
         if not self.may_see(event):
             return
+        async with self.sending:  # one sender at a time: live events and the tail check
+            await self._send_live(event)
+
+    async def catch_up(self, upto: int) -> None:
+        """Send what the stream misses up to `upto`, a committed seq (the tail check)."""
+        async with self.sending:
+            if self.last_seq is None or self.last_seq >= upto:
+                return
+            for event in await region_log.between(
+                self.region_id, self.last_seq, upto, self.organisation_id
+            ):
+                await self.send_json(client_message(event))
+            self.last_seq = upto  # every seq up to `upto` is covered, sent or not ours
+
+    async def _send_live(self, event: dict[str, Any]) -> None:
         seq = event["seq"]
         if seq <= self.last_seq:
             return  # Already sent (catch-up, gap fill, or a repeated publish).
@@ -295,6 +360,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         """Clients have nothing to say here; commands go through the REST API."""
 
     async def disconnect(self, code: int) -> None:
+        tail_check.discard(self)
         if getattr(self, "joined", False):
             # Redis may be away; the membership then went with it.
             with contextlib.suppress(*LAYER_ERRORS):

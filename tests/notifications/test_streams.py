@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from config.asgi import application
 from notifications import outbox
+from notifications.consumers import TAIL_CHECK_SECONDS
 from notifications.groups import region_group
 from notifications.models import Event
 from notifications.publishing import event_message, publish_all_pending, publish_pending
@@ -270,6 +271,31 @@ def test_a_live_event_that_reveals_a_gap_is_preceded_by_the_missing_ones(world):
         return live
 
     assert seqs_of(async_to_sync(run)()) == [2, 3]
+
+
+def test_an_event_whose_live_message_was_lost_arrives_by_the_tail_check(world):
+    # The last event of a burst is committed but its live message is lost (as when Redis
+    # restarts): no later event reveals the gap, the tail check sends it.
+    erin = socket(region_path(world), token_of="erin")
+    carol = socket(org_path(world.care), token_of="carol")
+
+    async def run():
+        for s in (erin, carol):
+            await s.connect(timeout=3)
+            await received(s)
+        await database_sync_to_async(record)(world, audience=[world.school.pk], publish=False)
+        await database_sync_to_async(record)(world, audience=[world.care.pk], publish=False)
+        region_msgs = [await erin.receive_json_from(timeout=3 * TAIL_CHECK_SECONDS)]
+        region_msgs.append(await erin.receive_json_from(timeout=3 * TAIL_CHECK_SECONDS))
+        care_msgs = [await carol.receive_json_from(timeout=3 * TAIL_CHECK_SECONDS)]
+        nothing_more = await carol.receive_nothing(timeout=TAIL_CHECK_SECONDS + 0.5)
+        for s in (erin, carol):
+            await s.disconnect()
+        return region_msgs, care_msgs, nothing_more
+
+    region_msgs, care_msgs, nothing_more = async_to_sync(run)()
+    assert seqs_of(region_msgs) == [1, 2]
+    assert seqs_of(care_msgs) == [2] and nothing_more
 
 
 # --- Audience -------------------------------------------------------------------------

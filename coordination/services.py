@@ -205,8 +205,8 @@ def store_result(
 ) -> None:
     """Turn an engine result into proposals in one transaction; idempotent per run.
 
-    Precondition: `run` is running. Locks the region's live placements and the plekken the
-    result uses, in id order, so concurrent answers to proposals cannot interleave.
+    Precondition: `run` is running. Locks the plekken the result uses and the requests and
+    live placements it changes, in id order, so concurrent answers cannot interleave.
     """
     with transaction.atomic():
         run = AllocationRun.objects.select_for_update().get(pk=run.pk)
@@ -221,24 +221,37 @@ def store_result(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        # Lock order everywhere: plek, request, placement (see placements/proposals.py).
-        live_request_ids = list(
+        # Only the requests whose placement this result changes are locked and written: a
+        # region holds thousands of requests, and most runs add a few proposals. First an
+        # unlocked read finds them; then, in the lock order used everywhere (plek, request,
+        # placement; see placements/proposals.py), their rows are locked and read again.
+        fixed_when_loaded = {(e.request_id, e.plek_id) for e in loaded.problem.existing if e.fixed}
+        seen = dict(
             Placement.objects.filter(
                 request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES
-            ).values_list("request_id", flat=True)
+            ).values_list("request_id", "plek_id")
         )
-        # Rows as tuples, not model instances: a region holds thousands of them.
+        changing = sorted(
+            {r for r, a in wanted.items() if seen.get(r) != a.plek_id}
+            | {
+                r
+                for r, plek_id in seen.items()
+                if (r, plek_id) not in fixed_when_loaded
+                and (r not in wanted or wanted[r].plek_id != plek_id)
+            }
+        )
+        # Rows as tuples, not model instances.
         requests = {
             row[0]: _LockedRequest(*row)
             for row in PlacementRequest.objects.select_for_update()
-            .filter(pk__in=sorted({*wanted, *live_request_ids}))
+            .filter(pk__in=changing)
             .order_by("pk")
             .values_list("pk", "school_id", "status")
         }
         live = {
             row[1]: _LivePlacement(*row)
             for row in Placement.objects.select_for_update()
-            .filter(request__region_id=region_id, status__in=LIVE_PLACEMENT_STATUSES)
+            .filter(request_id__in=changing, status__in=LIVE_PLACEMENT_STATUSES)
             .order_by("pk")
             .values_list("pk", "request_id", "plek_id", "status")
         }
@@ -246,7 +259,6 @@ def store_result(
         # A proposal accepted while the engine ran, which the result moves or drops: its seat
         # and hours went to someone else, so storing the result would book them twice.
         # Store nothing and run again (the next run sees the placement as fixed).
-        fixed_when_loaded = {(e.request_id, e.plek_id) for e in loaded.problem.existing if e.fixed}
         overruled = sorted(
             p.pk
             for request_id, p in live.items()
@@ -270,7 +282,7 @@ def store_result(
 
         # Re-read under the locks: a proposal declined while the engine ran must not return.
         refused = set(
-            Placement.objects.filter(request_id__in=list(wanted))
+            Placement.objects.filter(request_id__in=changing)
             .filter(REFUSED_PLACEMENTS)
             .values_list("request_id", "plek_id")
         )
@@ -280,7 +292,8 @@ def store_result(
         events: list[NewEvent] = []
         owner_of = dict(
             Plek.objects.filter(
-                pk__in={a.plek_id for a in result.assignments} | {p.plek_id for p in live.values()}
+                pk__in={wanted[r].plek_id for r in changing if r in wanted}
+                | {p.plek_id for p in live.values()}
             ).values_list("pk", "organisation_id")
         )
 
@@ -321,7 +334,10 @@ def store_result(
 
         expires_at = now + dt.timedelta(days=run.region.proposal_expiry_days)
         new_assignments = []
-        for request_id, assignment in sorted(wanted.items()):
+        for request_id in changing:
+            assignment = wanted.get(request_id)
+            if assignment is None:
+                continue  # Dropped: withdrawn above.
             request = requests.get(request_id)
             current = live.get(request_id)
             if current is not None and current.plek_id == assignment.plek_id:

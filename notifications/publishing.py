@@ -90,14 +90,15 @@ def _groups(event: Event) -> list[str]:
 
 
 async def _send_all(events: list[Event]) -> int:
-    """Send events in order within one event loop (one Redis connection); returns how many
-    were sent completely before the layer failed, if it did."""
+    """Send events in seq order within one event loop; returns how many were sent completely
+    before the layer failed, if it did."""
     layer = get_channel_layer()
     for sent, event in enumerate(events):
         message = {"type": "leerplek.event", "event": event_message(event)}
         try:
-            for group in _groups(event):
-                await layer.group_send(group, message)
+            # One event's groups at once (each is its own channel, so their order does not
+            # matter); events one after another, so a stream sees them in seq order.
+            await asyncio.gather(*(layer.group_send(g, message) for g in _groups(event)))
         except Exception:  # The layer is down: leave the rest to the next sweep.
             log.warning(
                 "channel layer unavailable; %s events left for the sweeper", len(events) - sent

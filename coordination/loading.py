@@ -33,8 +33,6 @@ REFUSED_PLACEMENTS = Q(status__in=[PlacementStatus.DECLINED, PlacementStatus.EXP
 class LoadedRegion:
     region: Region
     problem: engine.Problem
-    # request id → plekken it was declined at or expired on (never proposed there again).
-    excluded_plekken: dict[int, frozenset[int]]
 
 
 def load_problem(region: Region) -> LoadedRegion:
@@ -85,6 +83,8 @@ def load_problem(region: Region) -> LoadedRegion:
             priority=priority,
             load_override=float(override) if override is not None else None,
             peer_mentor=peer_mentor,
+            # Declined, expired or withdrawn by a party there: never proposed there again.
+            excluded_plekken=frozenset(excluded.get(pk, ())),
         )
         for (
             pk, school_id, opleiding_id, doelgroep, start, end, hours, sectors, max_travel,
@@ -167,5 +167,4 @@ def load_problem(region: Region) -> LoadedRegion:
             sources=sources,
             existing=existing,
         ),
-        excluded_plekken={k: frozenset(v) for k, v in excluded.items()},
     )

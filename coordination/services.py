@@ -9,7 +9,6 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -88,7 +87,7 @@ def allocation_run(
             full_run_started_at=run.started_at if previous is None else previous[1],
         )
         result = engine.solve(
-            _without_refused(loaded),
+            loaded.problem,
             time_limit=time_limit,
             progress=progress,
             previous=None if previous is None else previous[0],
@@ -146,41 +145,6 @@ def _plan(
     if any(r.peer_mentor and r.id not in known for r in loaded.problem.requests):
         return modes.FULL, modes.NEW_PEER_MENTOR, None
     return mode, why, (result, last["full_run_started_at"])
-
-
-def _without_refused(loaded: LoadedRegion) -> engine.Problem:
-    """The problem with each request kept away from the plekken that refused it.
-
-    The engine has no per-pair exclusion, so a request with refusals gets an opleiding of
-    its own (a negative id), carried by exactly the plekken that take its real opleiding
-    and did not refuse it. Without this the engine keeps choosing a refused plek,
-    store_result rightly skips that proposal, and the seat stays empty while others wait.
-    """
-    problem = loaded.problem
-    live = {e.request_id: e.plek_id for e in problem.existing}
-    refusals: dict[int, tuple[int, frozenset[int]]] = {}  # private opleiding → (real, refused)
-    requests = []
-    for r in problem.requests:
-        refused = loaded.excluded_plekken.get(r.id, frozenset()) - {live.get(r.id)}
-        if refused:
-            refusals[-r.id] = (r.opleiding_id, refused)
-            r = replace(
-                r,
-                opleiding_id=-r.id,
-                preferences=tuple(p for p in r.preferences if p not in refused),
-            )
-        requests.append(r)
-    if not refusals:
-        return problem
-    plekken = []
-    for p in problem.plekken:
-        private = {
-            opleiding
-            for opleiding, (real, refused) in refusals.items()
-            if real in p.opleiding_ids and p.id not in refused
-        }
-        plekken.append(replace(p, opleiding_ids=p.opleiding_ids | private) if private else p)
-    return replace(problem, requests=tuple(requests), plekken=tuple(plekken))
 
 
 def _decimal(hours: float) -> Decimal:

@@ -84,8 +84,10 @@ def test_a_decline_needs_a_reason_and_requeues_without_that_plek(client_for, wor
     assert placement.decline_reason == "Team is in a reorganisation"
     assert placement.request.status == RequestStatus.OPEN
     assert AllocationQueue.objects.get(region=world.region).pending is True
-    loaded = load_problem(world.region)
-    assert loaded.excluded_plekken[placement.request_id] == frozenset({placement.plek_id})
+    (request,) = [
+        r for r in load_problem(world.region).problem.requests if r.id == placement.request_id
+    ]
+    assert request.excluded_plekken == frozenset({placement.plek_id})
 
 
 def test_a_withdrawal_frees_the_placement_and_blocks_that_plek(client_for, world):
@@ -96,7 +98,10 @@ def test_a_withdrawal_frees_the_placement_and_blocks_that_plek(client_for, world
     assert response.status_code == 200
     placement.refresh_from_db()
     assert placement.status == PlacementStatus.WITHDRAWN
-    assert load_problem(world.region).excluded_plekken[placement.request_id] == {placement.plek_id}
+    (request,) = [
+        r for r in load_problem(world.region).problem.requests if r.id == placement.request_id
+    ]
+    assert request.excluded_plekken == {placement.plek_id}
     assert not load_problem(world.region).problem.existing
 
 

@@ -73,7 +73,6 @@ from .state import BIG, State
 PREF_BONUS = 1e-8
 # Beyond this many columns HiGHS takes minutes here; the Lagrangian dual takes seconds.
 HIGHS_MAX_COLUMNS = 20_000
-LAGRANGIAN_GUIDE_ONLY_COLUMNS = 100_000
 # Interior point without crossover: several times faster here than simplex, and
 # its central solution spreads x over the good locations, which guides better.
 _EXTRA_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
@@ -465,11 +464,6 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
     budget = 10.0 if time_limit is None else max(0.5, time_limit)
     n_col, n_row = lp.n_col, lp.rhi.size
-    if n_col > LAGRANGIAN_GUIDE_ONLY_COLUMNS:
-        # At this size the steps that fit in a solve's budget do not get below
-        # the eligible-requests bound (docs/benchmarks.md); a few seconds still
-        # give the construction its guidance, and the rest goes to the repair.
-        budget = min(budget, 3.0)
     cost, lo, hi, rhi = lp.cost, lp.lo, lp.hi, lp.rhi
     priced = np.ones(n_row, dtype=bool)
     priced[np.asarray(assign_rows, dtype=np.int64)] = False

@@ -448,6 +448,15 @@ def _x_dict(xcols: np.ndarray, xv: np.ndarray, tol: float) -> dict[int, dict[int
 __all__ = ["PEER", "LPResult", "lp_relaxation"]
 
 
+def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted keys in 0..n-1: start of each non-empty key's run, and which keys have one."""
+    counts = np.bincount(keys, minlength=n)
+    has = counts > 0
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts[has], has
+
+
 def _lagrangian(  # type: ignore[no-untyped-def]
     ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
 ) -> LPResult:
@@ -469,6 +478,26 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     priced[np.asarray(assign_rows, dtype=np.int64)] = False
     keep = priced[r_arr]
     rr, cc, vv = r_arr[keep], c_arr[keep], v_arr[keep]
+    # The priced matrix twice, sorted by column and by row, so that A^T y and
+    # A x are segment sums (np.add.reduceat), about twice as fast as bincount.
+    o = np.argsort(cc, kind="stable")
+    c_rr, c_vv, c_seg, c_has = rr[o], vv[o], *_segments(cc[o], n_col)
+    o = np.argsort(rr, kind="stable")
+    r_cc, r_vv, r_seg, r_has = cc[o], vv[o], *_segments(rr[o], n_row)
+    del o
+
+    def aty(y: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_col)
+        if c_seg.size:
+            out[c_has] = np.add.reduceat(c_vv * y[c_rr], c_seg)
+        return out
+
+    def ax(x: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_row)
+        if r_seg.size:
+            out[r_has] = np.add.reduceat(r_vv * x[r_cc], r_seg)
+        return out
+
     xidx, xreq = xcols[:, 0], xcols[:, 1]
     is_x = np.zeros(n_col, dtype=bool)
     is_x[xidx] = True
@@ -480,7 +509,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     rhs = rhi * priced
 
     def exact_value(y: np.ndarray) -> float:
-        rc = cost - np.bincount(cc, weights=vv * y[rr], minlength=n_col)
+        rc = cost - aty(y)
         rco = rc[other]
         val = float(rhs @ y) + float(np.maximum(lo[other] * rco, hi[other] * rco).sum())
         rcx = rc[xidx]
@@ -489,7 +518,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
         return val + float(gval.sum())
 
     def smooth(y: np.ndarray, tau: float) -> tuple[float, np.ndarray, np.ndarray]:
-        rc = cost - np.bincount(cc, weights=vv * y[rr], minlength=n_col)
+        rc = cost - aty(y)
         x = np.zeros(n_col)
         rco = rc[other]
         # softplus between the two bounds of each flow column
@@ -518,7 +547,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     while time.perf_counter() - t0 < budget:
         it += 1
         _val, x, _ = smooth(y, tau)
-        grad = rhs - np.bincount(rr, weights=vv * x[cc], minlength=n_row)
+        grad = rhs - ax(x)
         grad[~priced] = 0.0
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad * grad

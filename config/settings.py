@@ -86,7 +86,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if env_bool("DATABASE_POOL", default=True):
+        # Under ASGI every request runs its sync code in a thread of its own, so persistent
+        # connections (CONN_MAX_AGE) are not reused: each request opened a new PostgreSQL
+        # connection. A psycopg pool per process hands connections back and forth instead.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+            "timeout": 10,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = 60
 elif PRODUCTION:
     raise ImproperlyConfigured("DATABASE_URL must be set when LEERPLEK_ENV=production.")
 else:

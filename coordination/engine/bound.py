@@ -47,12 +47,13 @@ How tight it is. On the synthetic 10,000 region (seed 1) the LP (286,768
 columns, 71,926 rows) solved once offline by HiGHS' interior point in 609 s has
 optimum 11,355.7, against 11,625 for the eligible-requests bound: solved
 exactly it would tighten the bound by 2.3 % only, while the heuristic places
-about 10,000-10,200 (weighted). What the LP misses there is mostly integrality
-across locations: after the heuristic, docent and pool hours are all used and
-the hours left are 1-2 hour fragments at many locations (werkbegeleiders 67 %
-used, their student places 54 %, seat-weeks 74 %), which the LP fills with
-fractions of requests. A bound within 1 % needs a stronger relaxation (e.g.
-per-location integer subproblems in a Lagrangian or column generation).
+about 10,400-10,550 (weighted) in its default budget. As we read it (not a
+proof), what the LP misses there is mostly integrality across locations: after
+the heuristic, docent and pool hours are all used and the hours left are 1-2
+hour fragments at many locations (werkbegeleiders 67 % used, their student
+places 54 %, seat-weeks 74 %), which the LP can fill with fractions of
+requests. A bound within 1 % needs a stronger relaxation (e.g. per-location
+integer subproblems in a Lagrangian, or column generation over packings).
 """
 
 from __future__ import annotations

@@ -172,3 +172,19 @@ def test_the_lagrangian_dual_is_a_bound_too(p):  # type: ignore[no-untyped-def]
     if ix.eplek.size:
         assert lr.info["bound_kind"] == "lagrangian_dual"
         assert lr.info["upper_bound"] >= ref.placed_weighted - 1e-6
+
+
+@settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "40")) // 2, deadline=None)
+@given(instances())
+def test_the_bound_first_path_is_feasible_and_bounded(p):  # type: ignore[no-untyped-def]
+    """Large regions run the bound first and construct once from its guidance."""
+    from unittest import mock
+
+    from coordination.engine import solver
+
+    ref = solve_exact(p)
+    with mock.patch.object(solver, "BOUND_FIRST_PAIRS", 0):
+        res = solve(p, exact=False, time_limit=2.0)
+    assert check_feasibility(p, res) == []
+    assert res.objective["placed_weighted"] <= ref.placed_weighted + 1e-6
+    assert res.upper_bound >= ref.placed_weighted - 1e-6

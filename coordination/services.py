@@ -278,23 +278,26 @@ def store_result(
             PlacementRequest.objects.filter(pk__in=[p.request_id for p in withdrawn]).update(
                 status=RequestStatus.OPEN, updated_at=now
             )
-        for placement in withdrawn:
-            events.append(
-                NewEvent(
-                    type="placement.withdrawn",
-                    payload={
-                        "placement_id": placement.pk,
-                        "request_id": placement.request_id,
-                        "plek_id": placement.plek_id,
-                        "status": PlacementStatus.WITHDRAWN,
-                        "run_id": run.pk,
-                    },
-                    audience=[
-                        requests[placement.request_id].school_id,
-                        owner_of[placement.plek_id],
-                    ],
-                )
+
+        def placement_event(
+            type: str, placement: _LivePlacement | Placement, **extra: str
+        ) -> NewEvent:
+            return NewEvent(
+                type=type,
+                payload={
+                    "placement_id": placement.pk,
+                    "request_id": placement.request_id,
+                    "plek_id": placement.plek_id,
+                    **extra,
+                    "run_id": run.pk,
+                },
+                audience=[requests[placement.request_id].school_id, owner_of[placement.plek_id]],
             )
+
+        events += [
+            placement_event("placement.withdrawn", p, status=PlacementStatus.WITHDRAWN)
+            for p in withdrawn
+        ]
 
         expires_at = now + dt.timedelta(days=run.region.proposal_expiry_days)
         new_assignments = []
@@ -340,22 +343,7 @@ def store_result(
             status=RequestStatus.PROPOSED, updated_at=now
         )
         proposed = len(created)
-        for placement in created:
-            events.append(
-                NewEvent(
-                    type="placement.proposed",
-                    payload={
-                        "placement_id": placement.pk,
-                        "request_id": placement.request_id,
-                        "plek_id": placement.plek_id,
-                        "run_id": run.pk,
-                    },
-                    audience=[
-                        requests[placement.request_id].school_id,
-                        owner_of[placement.plek_id],
-                    ],
-                )
-            )
+        events += [placement_event("placement.proposed", p) for p in created]
 
         UnplacedRequest.objects.bulk_create(
             UnplacedRequest(

@@ -4,12 +4,13 @@ it waits for. Runs after commit (a Celery task per event); idempotent per (user,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from notifications.models import Event, Notification
@@ -72,46 +73,97 @@ def _message(event: Event, placement: Placement) -> Message:
 
 
 def notifications_for_event(*, event_id: int) -> list[Notification]:
-    """Create the notifications an event calls for, and e-mail each recipient once."""
-    event = Event.objects.get(pk=event_id)
-    who = NOTIFY.get(event.type)
-    if who is None:
+    return notifications_for_events(event_ids=[event_id])
+
+
+def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
+    """Create the notifications a batch of events calls for, and e-mail each recipient once.
+
+    In bulk: a run can propose thousands at once, and a query, a transaction and a mail
+    connection per user and event kept the notification worker busy for seconds.
+    Returns the notifications of the (user, event) pairs that had none when it looked.
+    """
+    events = [
+        e for e in Event.objects.filter(pk__in=event_ids).order_by("region_id", "seq")
+        if e.type in NOTIFY
+    ]  # fmt: skip
+    if not events:
         return []
-    placement = Placement.objects.select_related(
+    placements = Placement.objects.select_related(
         "request__school", "plek__organisation", "plek__location", "plek__region"
-    ).get(pk=event.payload["placement_id"])
-    organisations = []
-    if who in ("care", "both"):
-        organisations.append(placement.plek.organisation_id)
-    if who in ("school", "both"):
-        organisations.append(placement.request.school_id)
-    users = get_user_model().objects.filter(
-        membership__organisation_id__in=organisations, is_active=True
+    ).in_bulk([e.payload["placement_id"] for e in events])
+    recipients: dict[int, list[int]] = {}  # event id -> organisation ids
+    for event in events:
+        placement = placements[event.payload["placement_id"]]
+        who = NOTIFY[event.type]
+        recipients[event.pk] = [
+            *([placement.plek.organisation_id] if who in ("care", "both") else []),
+            *([placement.request.school_id] if who in ("school", "both") else []),
+        ]
+    users_of: dict[int, list[Any]] = {}
+    for user in (
+        get_user_model()
+        .objects.filter(
+            membership__organisation_id__in={o for orgs in recipients.values() for o in orgs},
+            is_active=True,
+        )
+        .select_related("membership")
+        .order_by("pk")
+    ):
+        users_of.setdefault(user.membership.organisation_id, []).append(user)
+
+    existing = set(
+        Notification.objects.filter(event_id__in=recipients).values_list("user_id", "event_id")
     )
-    message = _message(event, placement)
-    created = []
-    for user in users.order_by("pk"):
-        with transaction.atomic():
-            notification, is_new = Notification.objects.get_or_create(
-                user=user,
-                event=event,
-                defaults={
-                    "kind": event.type,
-                    "title": message.title,
-                    "body": message.body,
-                    "placement": placement,
-                },
-            )
-        if notification.emailed_at is None and user.email:
-            send_mail(
-                subject=f"[Leerplek] {message.title}",
-                message=message.body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            )
-            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-        if is_new:
-            created.append(notification)
+    new = []
+    for event in events:
+        placement = placements[event.payload["placement_id"]]
+        message = _message(event, placement)
+        for organisation_id in recipients[event.pk]:
+            for user in users_of.get(organisation_id, ()):
+                if (user.pk, event.pk) not in existing:
+                    existing.add((user.pk, event.pk))
+                    new.append(
+                        Notification(
+                            user=user,
+                            event=event,
+                            kind=event.type,
+                            title=message.title,
+                            body=message.body,
+                            placement=placement,
+                        )
+                    )
+    # A concurrent delivery of the same events may write some of these meanwhile: the unique
+    # (user, event) constraint keeps one of each.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    wanted = {(n.user_id, n.event_id) for n in new}
+    created = [
+        n
+        for n in Notification.objects.filter(event_id__in={e for _, e in wanted})
+        .select_related("user")
+        .order_by("event_id", "user_id")
+        if (n.user_id, n.event_id) in wanted
+    ]
+
+    unsent = list(
+        Notification.objects.filter(event_id__in=recipients, emailed_at__isnull=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("event_id", "user_id")
+    )
+    if unsent:
+        get_connection().send_messages(
+            [
+                EmailMessage(
+                    subject=f"[Leerplek] {n.title}",
+                    body=n.body,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    to=[n.user.email],
+                )
+                for n in unsent
+            ]
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in unsent]).update(emailed_at=timezone.now())
     return created
 
 

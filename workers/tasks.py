@@ -64,6 +64,4 @@ def publish_events() -> int:
 @shared_task(name="workers.tasks.notify_events", **_RETRY)
 def notify_events(event_ids: list[int]) -> int:
     """In-app notifications and e-mail for events; once per user, however often delivered."""
-    return sum(
-        len(notifications.notifications_for_event(event_id=event_id)) for event_id in event_ids
-    )
+    return len(notifications.notifications_for_events(event_ids=event_ids))

@@ -6,16 +6,16 @@ from django.core import mail
 
 from notifications.models import Event, Notification
 from notifications.outbox import record_event
-from notifications.services import notifications_for_event
+from notifications.services import notifications_for_event, notifications_for_events
 from placements.domain import PlacementStatus
 from placements.proposals import placement_accept
 from tests import factories
 
 
-def _proposed(world):
+def _proposed(world, pseudonym: str = "stu-77"):
     location = factories.LocationFactory(organisation=world.care, city="Zeist")
     plek = factories.PlekFactory(location=location, team="Team Zonnehof")
-    request = factories.PlacementRequestFactory(school=world.school, student_pseudonym="stu-77")
+    request = factories.PlacementRequestFactory(school=world.school, student_pseudonym=pseudonym)
     placement = factories.PlacementFactory(request=request, plek=plek)
     event = record_event(
         region_id=world.region.pk,
@@ -47,6 +47,28 @@ def test_delivering_the_same_event_twice_notifies_once(world):
     assert again == []
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_batch_of_events_notifies_each_recipient_once_per_event(world):
+    first, proposed_a = _proposed(world)
+    _, proposed_b = _proposed(world, pseudonym="stu-78")
+    unrelated = record_event(region_id=world.region.pk, type="request.submitted", payload={})
+
+    created = notifications_for_events(event_ids=[proposed_a.pk, proposed_b.pk, unrelated.pk])
+    again = notifications_for_events(event_ids=[proposed_b.pk, proposed_a.pk])
+
+    assert sorted((n.user.username, n.event_id) for n in created) == [
+        ("carol", proposed_a.pk),
+        ("carol", proposed_b.pk),
+    ]
+    assert again == []
+    assert Notification.objects.count() == 2
+    assert [m.to for m in mail.outbox] == [["carol@example.org"]] * 2
+    assert first.pk in {n.placement_id for n in created}
+    assert sorted(m.subject for m in mail.outbox) == [
+        "[Leerplek] New student proposed: stu-77",
+        "[Leerplek] New student proposed: stu-78",
+    ]
 
 
 def test_an_accept_notifies_the_school_not_the_other_school(

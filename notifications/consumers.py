@@ -36,6 +36,7 @@ import contextlib
 import json
 import logging
 import weakref
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -68,6 +69,21 @@ TAIL_CHECK_SECONDS = 2.0
 def client_message(event: dict[str, Any]) -> dict[str, Any]:
     """What a client gets: the event without its routing list (audience)."""
     return {k: v for k, v in event.items() if k != "audience"}
+
+
+_TEXTS: OrderedDict[tuple[int, int, str], str] = OrderedDict()
+_TEXTS_KEEP = 2048
+
+
+def client_text(event: dict[str, Any]) -> str:
+    """client_message as JSON, encoded once per process: an event goes to every socket."""
+    key = (event["region"], event["seq"], event["created_at"])  # unique even across databases
+    text = _TEXTS.get(key)
+    if text is None:
+        text = _TEXTS[key] = json.dumps(client_message(event))
+        if len(_TEXTS) > _TEXTS_KEEP:
+            _TEXTS.popitem(last=False)
+    return text
 
 
 def _events_after(
@@ -299,7 +315,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         while True:
             batch = await events_after(self.region_id, self.last_seq, upto, self.organisation_id)
             for event in batch:
-                await self.send_json(client_message(event))
+                await self.send(text_data=client_text(event))
                 self.last_seq = event["seq"]
             if len(batch) < CATCH_UP_BATCH:
                 return
@@ -331,7 +347,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
             for event in await region_log.between(
                 self.region_id, self.last_seq, upto, self.organisation_id
             ):
-                await self.send_json(client_message(event))
+                await self.send(text_data=client_text(event))
             self.last_seq = upto  # every seq up to `upto` is covered, sent or not ours
 
     async def _send_live(self, event: dict[str, Any]) -> None:
@@ -345,9 +361,9 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
                 self.region_id, self.last_seq, seq - 1, self.organisation_id
             )
             for earlier in missed:
-                await self.send_json(client_message(earlier))
+                await self.send(text_data=client_text(earlier))
                 self.last_seq = earlier["seq"]
-        await self.send_json(client_message(event))
+        await self.send(text_data=client_text(event))
         self.last_seq = seq
 
     def may_see(self, event: dict[str, Any]) -> bool:

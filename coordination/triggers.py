@@ -31,20 +31,27 @@ def request_allocation(*, region_id: int, reason: str) -> None:
     # run holds the lease (and runs again at release, seeing the newer requested_at), or a
     # task was lost (broker down, worker killed) and the sweeper enqueues one: one task a
     # burst instead of one per submission.
-    turned_pending = AllocationQueue.objects.filter(region_id=region_id, pending=False).update(
-        pending=True, requested_at=DatabaseClock(), reason=reason[:100]
-    )
-    if not turned_pending:
-        exists = AllocationQueue.objects.filter(region_id=region_id).update(
-            requested_at=DatabaseClock(), reason=reason[:100]
-        )
-        if exists:
-            return
+    #
+    # Read and write the row under its lock, in this transaction: allocation_release locks
+    # it too, so a release either commits before this reads `pending` (then this turns the
+    # region pending and enqueues) or waits for this commit (then it sees the newer
+    # requested_at and keeps the region pending). Two separate conditional UPDATEs let a
+    # release slip in between them and lose the trigger (seen in the load tool: a request
+    # left open, the region not pending).
+    queue = AllocationQueue.objects.select_for_update().filter(region_id=region_id).first()
+    if queue is None:
         _, created = AllocationQueue.objects.get_or_create(
             region_id=region_id,
             defaults={"pending": True, "requested_at": DatabaseClock(), "reason": reason[:100]},
         )
-        if not created:  # Created by a concurrent trigger, which enqueues.
+        if not created:  # Created by a concurrent trigger, which enqueues; mark ours too.
+            request_allocation(region_id=region_id, reason=reason)
+            return
+    else:
+        AllocationQueue.objects.filter(region_id=region_id).update(
+            pending=True, requested_at=DatabaseClock(), reason=reason[:100]
+        )
+        if queue.pending:
             return
     from workers.tasks import allocate_region
 

@@ -594,6 +594,38 @@ def test_a_trigger_from_a_host_with_a_slow_clock_is_not_lost(world, celery_worke
     assert final.requests_considered == 2
 
 
+def test_a_trigger_racing_the_release_of_the_lease_is_never_lost(world, monkeypatch):
+    """A submission's trigger and the running worker's release at the same moment (as when a
+    client submits the next request as soon as it sees a proposal): afterwards either the
+    release kept the region pending for one more run or the trigger enqueued one. Two
+    separate conditional UPDATEs once let the release slip in between and lose it."""
+    region_id = world.region.pk
+    enqueued: list[int] = []
+    monkeypatch.setattr(allocate_region, "delay", enqueued.append)  # the broker: an edge
+
+    def trigger() -> None:
+        with transaction.atomic():
+            request_allocation(region_id=region_id, reason="test")
+
+    trigger()
+    lost = 0
+    for round_ in range(40):
+        claimed_at = allocation_claim(region_id=region_id, owner="A")
+        assert claimed_at is not None, f"round {round_}: the region should be claimable"
+        enqueued.clear()
+        _, again = in_threads(
+            [
+                trigger,
+                lambda c=claimed_at: allocation_release(
+                    region_id=region_id, owner="A", claimed_at=c, done=True
+                ),
+            ]
+        )
+        pending = AllocationQueue.objects.get(region_id=region_id).pending
+        lost += not (again or enqueued) or not pending
+    assert lost == 0
+
+
 def test_the_lease_lets_one_worker_run_and_owes_exactly_one_more_run(world):
     """The lease functions driven directly: several "workers" claim at once, triggers arrive."""
     region_id = world.region.pk

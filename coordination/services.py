@@ -169,8 +169,8 @@ def store_result(
 ) -> None:
     """Turn an engine result into proposals in one transaction; idempotent per run.
 
-    Precondition: `run` is running. Locks the plekken the result uses and the requests and
-    live placements it changes, in id order, so concurrent answers cannot interleave.
+    Precondition: `run` is running. Locks the plekken, requests and live placements its
+    result changes, in that order and by id, so concurrent answers cannot interleave.
     """
     with transaction.atomic():
         run = AllocationRun.objects.select_for_update().get(pk=run.pk)
@@ -178,13 +178,6 @@ def store_result(
             return  # Already stored (a redelivered task): change nothing twice.
         region_id = run.region_id
         wanted = {a.request_id: a for a in result.assignments}
-        plek_ids = sorted({a.plek_id for a in result.assignments})
-        open_pleks = set(
-            Plek.objects.select_for_update()
-            .filter(pk__in=plek_ids, status=PlekStatus.PUBLISHED)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         # Only the requests whose placement this result changes are locked and written: a
         # region holds thousands of requests, and most runs add a few proposals. First an
         # unlocked read finds them; then, in the lock order used everywhere (plek, request,
@@ -203,6 +196,16 @@ def store_result(
                 if (r, plek_id) not in fixed_when_loaded
                 and (r not in wanted or wanted[r].plek_id != plek_id)
             }
+        )
+        # The plekken of the new proposals, still open? (Locked first: the lock order.)
+        open_pleks = set(
+            Plek.objects.select_for_update()
+            .filter(
+                pk__in=sorted({wanted[r].plek_id for r in changing if r in wanted}),
+                status=PlekStatus.PUBLISHED,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         # Rows as tuples, not model instances.
         requests = {

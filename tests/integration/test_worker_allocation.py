@@ -466,8 +466,10 @@ def test_a_worker_killed_mid_run_loses_nothing_and_books_nothing_twice(
     accepted = {p.pk: (p.request_id, p.plek_id) for p in proposals[:5]}
     before = snapshot(region)
 
-    # Every result keeps the accepted placements, so store_result always locks this plek.
-    with row_lock(Plek._meta.db_table, proposals[0].plek_id) as plek_lock:
+    # store_result locks the plekken of its new proposals: holding every plek of the region
+    # stops it there, before it writes.
+    all_plekken = list(Plek.objects.filter(region=region).values_list("pk", flat=True))
+    with row_lock(Plek._meta.db_table, *all_plekken) as plek_lock:
         submit(world, 10)
         pid = wait_for(
             lambda: backend_waiting_for(Plek._meta.db_table), 30, "store_result to reach the plek"

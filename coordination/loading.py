@@ -168,3 +168,22 @@ def load_problem(region: Region) -> LoadedRegion:
             existing=existing,
         ),
     )
+
+
+def stored_result(loaded: LoadedRegion) -> engine.Result:
+    """The region's live placements as stored, as an engine result (for the checker).
+
+    Requests without a live placement count as unplaced; their reasons are not stored here.
+    """
+    problem = loaded.problem
+    placed = {e.request_id for e in problem.existing}
+    return engine.Result(
+        assignments=tuple(
+            engine.Assignment(e.request_id, e.plek_id, e.draws) for e in problem.existing
+        ),
+        unplaced=tuple(
+            engine.Unplaced(r.id, engine.model.REASON_SEATS_FULL)
+            for r in problem.requests
+            if r.id not in placed
+        ),
+    )

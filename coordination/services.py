@@ -147,8 +147,9 @@ def _plan(
     return mode, why, (result, last["full_run_started_at"])
 
 
-def _decimal(hours: float) -> Decimal:
-    return Decimal(str(round(hours, 2)))
+def _decimal(hours: float, places: int) -> Decimal:
+    """Hours as the engine returns them (whole units, engine.model.HOURS_UNIT), exactly."""
+    return Decimal(f"{hours:.{places}f}")
 
 
 class _LockedRequest(NamedTuple):
@@ -335,12 +336,11 @@ def store_result(
             PlacementSupervision(
                 placement=placement,
                 source_id=d.source_id,
-                load_hours=_decimal(d.load_hours),
-                source_hours=_decimal(d.source_hours),
+                load_hours=_decimal(d.load_hours, 2),
+                source_hours=_decimal(d.source_hours, 4),
             )
             for placement, a in zip(created, new_assignments, strict=True)
             for d in a.draws
-            if d.load_hours > 0
         )
         PlacementRequest.objects.filter(pk__in=[a.request_id for a in new_assignments]).update(
             status=RequestStatus.PROPOSED, updated_at=now

@@ -82,7 +82,7 @@ class DoelgroepSetting(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="doelgroep_settings")
     doelgroep = models.CharField(max_length=20, choices=Doelgroep.choices)
-    default_load_hours = models.DecimalField(max_digits=4, decimal_places=1)
+    default_load_hours = models.DecimalField(max_digits=5, decimal_places=2)
 
     class Meta:
         ordering = ["region", "doelgroep"]
@@ -262,7 +262,7 @@ class SupervisionSource(models.Model):
     )
     kind = models.CharField(max_length=25, choices=SupervisionKind.choices)
     name = models.CharField(max_length=200)
-    hours_per_week = models.DecimalField(max_digits=5, decimal_places=1)
+    hours_per_week = models.DecimalField(max_digits=6, decimal_places=2)
     start_date = models.DateField()
     end_date = models.DateField()
     max_students = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -376,7 +376,7 @@ class PlacementRequest(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="1 (normal) to 5 (e.g. a BBL student whose job depends on the place).",
     )
-    load_override_hours = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    load_override_hours = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     peer_mentor = models.BooleanField(
         default=False, help_text="An ouderejaars student who agreed to mentor eerstejaars."
     )
@@ -502,13 +502,15 @@ class PlacementSupervision(models.Model):
     """Hours a week a placement draws from one source, the same in every week it runs.
 
     `load_hours` is the part of the student's load the source carries; `source_hours` what
-    that costs the source (load_hours × group_factor for group forms).
+    that costs the source (load_hours × group_factor for group forms). Both exactly as the
+    engine returns them: whole hundredths of an hour, and their product with a group factor
+    of two decimals (coordination/engine/model.py, HOURS_UNIT).
     """
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="draws")
     source = models.ForeignKey(SupervisionSource, on_delete=models.PROTECT, related_name="draws")
     load_hours = models.DecimalField(max_digits=5, decimal_places=2)
-    source_hours = models.DecimalField(max_digits=5, decimal_places=2)
+    source_hours = models.DecimalField(max_digits=7, decimal_places=4)
 
     class Meta:
         constraints = [

@@ -91,7 +91,7 @@ class AllocationRunViewSet(
 class ScenarioSourceSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SupervisionKind.choices)
     hours_per_week = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=Decimal("0")
+        max_digits=6, decimal_places=2, min_value=Decimal("0")
     )
     start_date = serializers.DateField()
     end_date = serializers.DateField()

@@ -122,11 +122,13 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
                 mentors[(p.location_id, w)] += 1
 
         # Rule 3: the load is carried, by sources in scope, for all weeks.
-        load = (
+        raw_load = (
             float(r.load_override)
             if r.load_override is not None
             else float(st.doelgroep_loads[r.doelgroep])
         )
+        # Hours are counted in hundredths (model.HOURS_UNIT); a load is rounded up to them.
+        load = math.ceil(raw_load * 100 - TOL) / 100
         total = 0.0
         peer_total = 0.0
         used_sources = set()
@@ -139,9 +141,11 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
             if d.source_id in used_sources:
                 bad("duplicate_draw", f"two draws from source {s.id}", **skw)
             used_sources.add(d.source_id)
-            if d.load_hours < -TOL:
-                bad("negative_draw", f"negative draw from source {s.id}", **skw)
-            if abs(d.source_hours - d.load_hours * s.group_factor) > TOL:
+            if d.load_hours < TOL:
+                bad("draw_not_positive", f"draw of {d.load_hours} h from source {s.id}", **skw)
+            if abs(d.load_hours * 100 - round(d.load_hours * 100)) > TOL:
+                bad("draw_unit", f"draw of {d.load_hours} h is not whole hundredths", **skw)
+            if abs(d.source_hours - round(d.load_hours * s.group_factor, 4)) > TOL:
                 bad("draw_cost", f"source_hours != load_hours * group_factor for {s.id}", **skw)
             total += d.load_hours
             if s.kind in LOCATION_KINDS:

@@ -1,8 +1,8 @@
 """Exact MILP of the capacity model (HiGHS), for small instances and tests.
 
 It is a reference, not the production path: it states rules 1-4 literally,
-with one draw variable per (request, plek, source) and a binary per draw for
-``max_students``. Eligibility is recomputed here with plain Python so the
+with one draw variable per (request, plek, source), an integer count of hour units
+(model.HOURS_UNIT), and a binary per draw for ``max_students``. Eligibility is recomputed here with plain Python so the
 reference does not share the solver's indexing.
 """
 
@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from .model import LOCATION_KINDS, Problem, request_load
+from .model import HOURS_UNIT, LOCATION_KINDS, Problem, request_load
 
 
 def _week(d: date) -> int:
@@ -111,8 +111,9 @@ def solve_exact(
             seat_terms[p.id].append((j, r.id))
             if r.peer_mentor and r.doelgroep == "ouderejaars":
                 mentor_x[p.location_id].append((j, r.id))
-            load_terms = [(j, -L)]
-            peer_terms = [(j, -st.peer_share * L)]
+            units = round(L / HOURS_UNIT)  # the load in whole units
+            load_terms = [(j, -float(units))]
+            peer_terms = [(j, -st.peer_share * units)]
             for s in srcs:
                 if _week(s.start) > a or _week(s.end) < b:
                     continue
@@ -128,7 +129,7 @@ def solve_exact(
                     ok = s.kind == "regionale_pool"
                 if not ok:
                     continue
-                y = var(0.0, L, 0.0, False)
+                y = var(0.0, float(units), 0.0, True)
                 ycols.append((y, r.id, s.id))
                 load_terms.append((y, 1.0))
                 src_terms[s.id].append((y, r.id, s.group_factor))
@@ -136,7 +137,7 @@ def solve_exact(
                     peer_terms.append((y, 1.0))
                 if s.max_students is not None:
                     u = var(0.0, 1.0, 0.0, True)
-                    row(-inf, 0.0, [(y, 1.0), (u, -L)])
+                    row(-inf, 0.0, [(y, 1.0), (u, -float(units))])
                     row(-inf, 0.0, [(u, 1.0), (j, -1.0)])
                     cnt_terms[s.id].append((u, r.id))
             row(0.0, 0.0, load_terms)
@@ -161,10 +162,10 @@ def solve_exact(
                 if _week(s.start) <= w <= _week(s.end):
                     for j, rid in mentor_x.get(s.location_id or -1, ()):
                         if span[rid][0] <= w <= span[rid][1]:
-                            terms.append((j, -st.peer_hours))
+                            terms.append((j, -st.peer_hours / HOURS_UNIT))
                 row(-inf, 0.0, terms)
             else:
-                row(-inf, s.hours_per_week, terms)
+                row(-inf, s.hours_per_week / HOURS_UNIT, terms)
             if s.max_students is not None:
                 ct = [(u, 1.0) for u, rid in cnt_terms[s.id] if span[rid][0] <= w <= span[rid][1]]
                 if len(ct) > s.max_students:
@@ -188,5 +189,7 @@ def solve_exact(
     draws: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for y, rid, sid in ycols:
         if rid in plek_of and val[y] > 1e-7:
-            draws[rid].append((sid, float(val[y])))
+            units_drawn = val[y] if relax else round(val[y])
+            if units_drawn:
+                draws[rid].append((sid, round(units_drawn * HOURS_UNIT, 6)))
     return ExactResult(status, obj, plek_of, bound, dict(draws))

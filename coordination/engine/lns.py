@@ -142,11 +142,9 @@ def _apply(s: Solver, res) -> bool:  # type: ignore[no-untyped-def]
     for rid, pid in sorted(res.plek_of.items()):
         r, p = ix.rpos[rid], ix.ppos[pid]
         L = st.load[r]
-        raw = [(ix.spos[sid], v) for sid, v in (res.draws or {}).get(rid, [])]
-        tot = sum(v for _, v in raw)
-        if L > 0 and tot <= 0:
+        draws = [(ix.spos[sid], v) for sid, v in (res.draws or {}).get(rid, [])]
+        if abs(sum(v for _, v in draws) - L) > 1e-6:
             break
-        draws = [(x, v * L / tot) for x, v in raw] if L > 0 else []
         st.place(r, p, draws)
         placed.append(r)
     else:

@@ -2,10 +2,17 @@
 
 Nothing here knows about Django: the service layer maps database rows into a
 :class:`Problem` and stores a :class:`Result`. All hours are hours per week.
+
+The unit of supervision hours is the hundredth of an hour (HOURS_UNIT): a request's load
+is rounded up to it, every draw's ``load_hours`` is a whole number of them, and a draw's
+``source_hours`` is ``load_hours * group_factor`` rounded to four decimals (exact for the
+database's group factors of two decimals). The database stores draws in these units, so
+what the engine returns is exactly what is stored and checked.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -168,8 +175,37 @@ class Result:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+HOURS_UNIT = 0.01
+_UNITS_PER_HOUR = 100
+# Float noise allowed when reading hours as units: far below one unit, and below the
+# distance of any ratio of unit-grid values to the grid (free hours / group factor).
+_UNIT_NOISE = 1e-6
+
+
+def hours_floor(hours: float) -> float:
+    """The largest whole number of hour units not above ``hours`` (float noise aside)."""
+    return math.floor(hours * _UNITS_PER_HOUR + _UNIT_NOISE) / _UNITS_PER_HOUR
+
+
+def hours_ceil(hours: float) -> float:
+    """The smallest whole number of hour units not below ``hours`` (float noise aside)."""
+    return math.ceil(hours * _UNITS_PER_HOUR - _UNIT_NOISE) / _UNITS_PER_HOUR
+
+
+def on_hours_grid(hours: float) -> bool:
+    """Whether ``hours`` is a whole number of hour units."""
+    units = hours * _UNITS_PER_HOUR
+    return abs(units - round(units)) <= _UNIT_NOISE
+
+
+def draw_cost(load_hours: float, group_factor: float) -> float:
+    """What carrying ``load_hours`` costs a source of ``group_factor`` per week."""
+    return round(load_hours * group_factor, 4)
+
+
 def request_load(settings: RegionSettings, request: Request) -> float:
-    """Weekly supervision hours the request needs: its override or the region default."""
+    """Weekly supervision hours the request needs: its override or the region default,
+    rounded up to the hour unit."""
     if request.load_override is not None:
-        return float(request.load_override)
-    return float(settings.doelgroep_loads[request.doelgroep])
+        return hours_ceil(float(request.load_override))
+    return hours_ceil(float(settings.doelgroep_loads[request.doelgroep]))

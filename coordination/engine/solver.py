@@ -32,6 +32,9 @@ from .model import (
     Problem,
     Result,
     Unplaced,
+    draw_cost,
+    hours_floor,
+    on_hours_grid,
 )
 from .state import State
 from .weeks import weeks_label
@@ -180,15 +183,15 @@ class Solver:
         rem = st.load[r]
         out: list[tuple[int, float]] = []
         for s in scope:
-            av = min(st.available(r, s), rem)
-            if av > 1e-9:
+            av = hours_floor(min(st.available(r, s), rem))
+            if av > 0:
                 out.append((s, av))
-                rem -= av
+                rem = round(rem - av, 2)
         if rem > 1e-9 and scope:
             s0 = scope[-1]
             out = [(s, v) for s, v in out if s != s0]
             got = sum(v for _, v in out)
-            out.append((s0, st.load[r] - got))
+            out.append((s0, round(st.load[r] - got, 2)))
         return out
 
     def run_exact(self) -> bool:
@@ -222,11 +225,9 @@ class Solver:
         for rid, pid in sorted(res.plek_of.items()):
             r, p = ix.rpos[rid], ix.ppos[pid]
             L = st.load[r]
-            raw = [(ix.spos[sid], v) for sid, v in res.draws.get(rid, [])]
-            tot = sum(v for _, v in raw)
-            if L > 0 and tot <= 0:
+            draws = [(ix.spos[sid], v) for sid, v in res.draws.get(rid, [])]
+            if abs(sum(v for _, v in draws) - L) > 1e-6:
                 return False
-            draws = [(s, v * L / tot) for s, v in raw] if L > 0 else []
             fresh.place(r, p, draws)
         if (fresh.free < -1e-7).any() or (fresh.seat > ix.seats[:, None]).any():
             self.warnings.append("exact solution failed re-validation; heuristic used")
@@ -603,7 +604,7 @@ class Solver:
             if p < 0:
                 continue
             draws = tuple(
-                Draw(ix.sid[s], float(lh), float(lh * ix.sgf[s]))
+                Draw(ix.sid[s], float(lh), draw_cost(float(lh), float(ix.sgf[s])))
                 for s, lh in sorted(st.draws[r] or [], key=lambda t: ix.sid[t[0]])
             )
             assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
@@ -698,8 +699,8 @@ def _kept_draws(
     total = peer = 0.0
     for d in draws:
         x = ix.spos.get(d.source_id)
-        if x is None or x not in scope or d.load_hours <= 0:
-            return None
+        if x is None or x not in scope or d.load_hours <= 0 or not on_hours_grid(d.load_hours):
+            return None  # out of scope, or stored before hours were whole units
         out.append((x, float(d.load_hours)))
         total += d.load_hours
         if ix.skind[x] == "student_ondersteuner":

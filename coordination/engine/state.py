@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .index import PEER, Index
+from .model import draw_cost, hours_floor, on_hours_grid
 
 EPS = 1e-9
 BIG = 1 << 30
@@ -77,14 +78,13 @@ class State:
             peer = self.skind[s] == PEER
             if peer and peer_room <= EPS:
                 continue
-            av = self.available(r, s)
-            if av <= EPS:
+            # Whole hour units only (model.HOURS_UNIT): what is left below one unit
+            # cannot carry anything, and stored draws are exactly these numbers.
+            take = hours_floor(min(rem, self.available(r, s), peer_room if peer else rem))
+            if take <= 0:
                 continue
-            take = min(rem, av, peer_room) if peer else min(rem, av)
-            if rem - take < 1e-9:
-                take = rem
             out.append((s, take))
-            rem -= take
+            rem = round(rem - take, 2)
             if peer:
                 peer_room -= take
             if rem <= 1e-9:
@@ -142,7 +142,7 @@ class State:
         total = 0.0
         peer = 0.0
         for s, lh in draws:
-            if s not in scope or lh <= 0:
+            if s not in scope or lh <= 0 or not on_hours_grid(lh):
                 return False
             if self.available(r, s) < lh - 1e-9:
                 return False
@@ -157,7 +157,7 @@ class State:
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] += 1
         for s, lh in draws:
-            self.free[s, a:b] -= lh * self.gf[s]
+            self.free[s, a:b] -= draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] += 1
             self.holders[s].add(r)
         self.assign[r] = p
@@ -184,7 +184,7 @@ class State:
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] -= 1
         for s, lh in draws:
-            self.free[s, a:b] += lh * self.gf[s]
+            self.free[s, a:b] += draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] -= 1
             self.holders[s].discard(r)
         if self.ix.mentor[r]:

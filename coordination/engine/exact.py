@@ -2,8 +2,8 @@
 
 It is a reference, not the production path: it states rules 1-4 literally,
 with one draw variable per (request, plek, source), an integer count of hour units
-(model.HOURS_UNIT), and a binary per draw for ``max_students``. Eligibility is recomputed here with plain Python so the
-reference does not share the solver's indexing.
+(model.HOURS_UNIT), and a binary per draw for ``max_students``. Eligibility is
+recomputed here with plain Python so the reference does not share the solver's indexing.
 """
 
 from __future__ import annotations

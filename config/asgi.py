@@ -15,6 +15,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from notifications.auth import WebSocketAuthStack  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+from workers import embedded  # noqa: E402
+
+# Without a broker (embedded mode) this process also runs the Celery worker and beat.
+embedded.start()
 
 # The origin check lives in the consumers (notifications.auth.origin_allowed): whether a
 # missing Origin is acceptable depends on how the client authenticated.

@@ -45,3 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def positive_int(name: str, raw: str) -> int:
+    """One item of a list setting that must be a positive integer."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}: {raw!r} is not a positive whole number of seconds.")
+    return value

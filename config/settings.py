@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, positive_int
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LEERPLEK_VAR_DIR", str(BASE_DIR / "var")))
@@ -128,13 +128,13 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_TASK_ALWAYS_EAGER = False
+    EMBEDDED_WORKER = False
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CELERY_BROKER_URL = "memory://"
-    # No broker: run tasks in-process so the embedded mode still allocates.
-    CELERY_TASK_ALWAYS_EAGER = True
-    CELERY_TASK_EAGER_PROPAGATES = True
+    CELERY_BROKER_URL = "memory://localhost/"
+    # No broker: the web process runs a Celery worker and beat in threads on the in-memory
+    # transport (workers/embedded.py), so tasks retry and sweeps run as they do with Redis.
+    EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", default=True)
 
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
@@ -145,8 +145,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"workers.tasks.allocate_region": {"queue": "allocation"}}
+CELERY_TASK_ROUTES = {
+    "workers.tasks.allocate_region": {"queue": "allocation"},
+    # Capacity reports and scenarios take seconds of CPU: never in front of a region's run.
+    "workers.tasks.run_analysis": {"queue": "analysis"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Pauses, in seconds, before retrying a region whose runs keep failing: the n-th failure in
+# a row waits the n-th value (the last repeats), so a region is retried, never given up on.
+ALLOCATION_RETRY_BACKOFF = tuple(
+    positive_int("ALLOCATION_RETRY_BACKOFF", item)
+    for item in env_list("ALLOCATION_RETRY_BACKOFF", ["15", "30", "60", "120", "300", "600", "900"])
+)
 CELERY_BEAT_SCHEDULE = {
     # The database knows which regions still need a run; this finds them within seconds even
     # when a worker died holding one (the broker would wait for its visibility timeout).
@@ -199,6 +209,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SectorEnum": "placements.domain.Sector",
         "SupervisionKindEnum": "placements.domain.SupervisionKind",
+        "RunStatusEnum": "coordination.models.RunStatus",
     },
 }
 

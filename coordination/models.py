@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -29,7 +30,13 @@ class AllocationRun(models.Model):
     objective = models.JSONField(default=dict, blank=True)
     # The engine's result in the documented JSON format (docs/allocation-format.md).
     result = models.JSONField(null=True, blank=True)
+    # Why a failed run failed, as a sentence a coordinator can read (services.describe_failure);
+    # the exception and traceback for operators are in error_detail and the worker log.
     error = models.TextField(blank=True)
+    error_detail = models.TextField(blank=True)
+    # error (the run raised), worker_lost (its worker died), superseded (answers arrived
+    # during the run; a new one follows at once, which is normal, not an alarm).
+    failure_reason = models.CharField(max_length=20, blank=True)
     # "full": solved from scratch; "incremental": the previous result plus what was new
     # (coordination/modes.py decides).
     mode = models.CharField(max_length=12, blank=True)
@@ -47,6 +54,12 @@ class AllocationRun(models.Model):
                 fields=["region"],
                 condition=Q(status="running"),
                 name="one_running_allocation_per_region",
+            ),
+            # A coordinator's "run now" waits as one queued run; asking again returns it.
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=Q(status="queued"),
+                name="one_queued_allocation_per_region",
             ),
         ]
 
@@ -95,6 +108,60 @@ class AllocationQueue(models.Model):
     reason = models.CharField(max_length=100, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_owner = models.CharField(max_length=100, blank=True)
+    # Runs that failed in a row, and when the next may start: a failing region is retried
+    # with growing pauses (services.RETRY_BACKOFF), never given up on.
+    failures = models.PositiveIntegerField(default=0)
+    retry_after = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.region_id}: pending={self.pending} lease_until={self.lease_until}"
+
+
+class AnalysisKind(models.TextChoices):
+    CAPACITY = "capacity", "Capacity report"
+    SCENARIO = "scenario", "What-if scenario"
+
+
+class AnalysisJob(models.Model):
+    """A capacity report or what-if scenario, computed by a worker on a copy of the region.
+
+    Stores nothing in the region itself. `state_key` fingerprints the region's allocation
+    problem with the job's kind and parameters: a job for a state that was already analysed
+    returns that job's result instead of solving again (coordination/analyses.py).
+    """
+
+    region = models.ForeignKey(
+        "placements.Region", on_delete=models.CASCADE, related_name="analysis_jobs"
+    )
+    kind = models.CharField(max_length=10, choices=AnalysisKind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    # sha256 of the region's problem (problem_key), and of it with kind and parameters.
+    problem_key = models.CharField(max_length=64)
+    state_key = models.CharField(max_length=64)
+    # The engine's result for the problem as it is, reused by later jobs of the same problem.
+    base_result = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.FloatField(default=0.0)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["region", "state_key"], name="analysis_state_key"),
+            models.Index(fields=["region", "problem_key"], name="analysis_problem_key"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=1), name="analysis_progress_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} in {self.region_id} ({self.status})"

@@ -22,6 +22,7 @@ FULL = "full"
 INCREMENTAL = "incremental"
 FULL_RUN_INTERVAL = dt.timedelta(minutes=10)
 REOPTIMISE_REASON = "allocation.reoptimise"
+MANUAL_REASON = "manual"  # a coordinator's "run now", or manage.py allocate
 
 # Events that only add demand, or fix a proposal where it already is.
 _ADD_ONLY = frozenset({"request.submitted", "placement.accepted", "placement.confirmed"})
@@ -29,6 +30,7 @@ _ADD_ONLY = frozenset({"request.submitted", "placement.accepted", "placement.con
 # one of its own proposals).
 _RUNS_OWN = frozenset(
     {
+        "allocation.queued",
         "allocation.started",
         "allocation.progress",
         "allocation.finished",
@@ -36,7 +38,11 @@ _RUNS_OWN = frozenset(
         "placement.proposed",
     }
 )
-IGNORED_EVENT_TYPES = _ADD_ONLY | _RUNS_OWN
+# Capacity reports and scenarios solve copies; the region itself does not change.
+_ANALYSES = frozenset(
+    {"analysis.queued", "analysis.progress", "analysis.finished", "analysis.failed"}
+)
+IGNORED_EVENT_TYPES = _ADD_ONLY | _RUNS_OWN | _ANALYSES
 # An ouderejaars placed at a location brings student-ondersteuner hours for the eerstejaars
 # there, so a new peer mentor request can make room for requests left unplaced.
 NEW_PEER_MENTOR = "a new peer mentor request"
@@ -59,7 +65,7 @@ def choose_mode(
     run loaded its problem; only types outside IGNORED_EVENT_TYPES need to be passed."""
     if previous is None or not previous.has_result:
         return FULL, "no previous result"
-    if trigger in ("manual", REOPTIMISE_REASON):
+    if trigger in (MANUAL_REASON, REOPTIMISE_REASON):
         return FULL, f"asked for a full run ({trigger})"
     started = previous.full_run_started_at
     if started is None or now - started > FULL_RUN_INTERVAL:

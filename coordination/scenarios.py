@@ -1,31 +1,54 @@
-"""What-if runs and the capacity report for a region's coordinators. Read-only: a scenario
-solves a copy of the region's problem and stores nothing."""
+"""What-if scenarios and the capacity report on a copy of a region's problem: the changes a
+coordinator asks for, checked against the region, and the engine calls. Stores nothing;
+coordination/analyses.py runs them as worker jobs and keeps their results."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from coordination import engine
 from coordination.engine.scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario
-from coordination.loading import load_problem
 from placements.domain import SupervisionKind
 from placements.errors import DomainValidationError, FieldError
-from placements.models import Region
 
-# Bounds what one API request may cost; the CLI and commands have no such limit.
+# A safety cap per solve; a job runs in a worker, not inside an HTTP request.
 SCENARIO_TIME_LIMIT = 20.0
 
+_NON_LOCATION = {
+    SupervisionKind.LEERAFDELING,
+    SupervisionKind.DOCENT_BEGELEIDER,
+    SupervisionKind.REGIONALE_POOL,
+}
 
-def _new_sources(problem: engine.Problem, specs: list[dict[str, Any]]) -> list[engine.Source]:
-    """Sources to add, checked against the region (their ids are negative: not in the DB)."""
+
+@dataclass(frozen=True)
+class ScenarioChanges:
+    add_sources: tuple[engine.Source, ...] = ()
+    remove_source_ids: tuple[int, ...] = ()
+    remove_plek_ids: tuple[int, ...] = ()
+
+
+def _date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def scenario_changes(problem: engine.Problem, parameters: dict[str, Any]) -> ScenarioChanges:
+    """The scenario's changes as engine objects, checked against the region's problem.
+
+    ``parameters``: add_sources (kind, hours_per_week, start_date, end_date, max_students,
+    group_factor, location / plek / school), remove_source_ids, remove_plek_ids; values as
+    the API validated them, or their JSON form. Raises DomainValidationError.
+    """
     locations = {p.location_id for p in problem.plekken}
     plekken = {p.id for p in problem.plekken}
     schools = {r.school_id for r in problem.requests}
+    known_sources = {s.id for s in problem.sources}
     errors: list[FieldError] = []
     sources = []
-    for i, spec in enumerate(specs):
-        path = f"add_sources[{i}]"
+    for i, spec in enumerate(parameters.get("add_sources") or ()):
         kind = spec["kind"]
         scope_ok = {
             SupervisionKind.LEERAFDELING: spec.get("plek") in plekken,
@@ -35,17 +58,19 @@ def _new_sources(problem: engine.Problem, specs: list[dict[str, Any]]) -> list[e
         if not scope_ok:
             errors.append(
                 FieldError(
-                    path, "scope", f"A {kind} needs a location, plek or school of the region."
+                    f"add_sources[{i}]",
+                    "scope",
+                    f"A {kind} needs a location, plek or school of the region.",
                 )
             )
             continue
         sources.append(
             engine.Source(
-                id=-(i + 1),
+                id=-(i + 1),  # negative: not in the database
                 kind=kind,
                 hours_per_week=float(spec["hours_per_week"]),
-                start=spec["start_date"],
-                end=spec["end_date"],
+                start=_date(spec["start_date"]),
+                end=_date(spec["end_date"]),
                 max_students=spec.get("max_students"),
                 group_factor=float(spec.get("group_factor") or 1),
                 location_id=spec.get("location") if kind not in _NON_LOCATION else None,
@@ -53,54 +78,54 @@ def _new_sources(problem: engine.Problem, specs: list[dict[str, Any]]) -> list[e
                 school_id=spec.get("school") if kind == SupervisionKind.DOCENT_BEGELEIDER else None,
             )
         )
-    if errors:
-        raise DomainValidationError(errors)
-    return sources
-
-
-_NON_LOCATION = {
-    SupervisionKind.LEERAFDELING,
-    SupervisionKind.DOCENT_BEGELEIDER,
-    SupervisionKind.REGIONALE_POOL,
-}
-
-
-def scenario_run(
-    *,
-    region: Region,
-    add_sources: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    remove_source_ids: list[int] = (),  # type: ignore[assignment]
-    remove_plek_ids: list[int] = (),  # type: ignore[assignment]
-) -> ScenarioResult:
-    """Solve the region as it is and with the changes; who would gain or lose a place."""
-    problem = load_problem(region).problem
-    known_sources = {s.id for s in problem.sources}
-    known_plekken = {p.id for p in problem.plekken}
-    errors = [
-        FieldError(f"remove_source_ids[{i}]", "not_found", f"No active source {sid} here.")
-        for i, sid in enumerate(remove_source_ids)
+    remove_sources = list(parameters.get("remove_source_ids") or ())
+    remove_plekken = list(parameters.get("remove_plek_ids") or ())
+    errors += [
+        FieldError(
+            f"remove_source_ids[{i}]",
+            "not_found",
+            f"The region has no active supervision source {sid}.",
+        )
+        for i, sid in enumerate(remove_sources)
         if sid not in known_sources
-    ] + [
-        FieldError(f"remove_plek_ids[{i}]", "not_found", f"No published plek {pid} here.")
-        for i, pid in enumerate(remove_plek_ids)
-        if pid not in known_plekken
+    ]
+    errors += [
+        FieldError(f"remove_plek_ids[{i}]", "not_found", f"The region has no published plek {pid}.")
+        for i, pid in enumerate(remove_plekken)
+        if pid not in plekken
     ]
     if errors:
         raise DomainValidationError(errors)
+    return ScenarioChanges(tuple(sources), tuple(remove_sources), tuple(remove_plekken))
+
+
+def scenario_solve(
+    problem: engine.Problem,
+    changes: ScenarioChanges,
+    *,
+    base: engine.Result | None = None,
+    progress: engine.solver.Progress | None = None,
+) -> ScenarioResult:
+    """Solve the region as it is (unless ``base`` is given) and with the changes."""
     return run_scenario(
         problem,
-        add_sources=_new_sources(problem, list(add_sources)),
-        remove_source_ids=remove_source_ids,
-        remove_plek_ids=remove_plek_ids,
+        add_sources=changes.add_sources,
+        remove_source_ids=changes.remove_source_ids,
+        remove_plek_ids=changes.remove_plek_ids,
+        base=base,
         time_limit=SCENARIO_TIME_LIMIT,
     )
 
 
-def region_capacity_report(*, region: Region) -> list[CapacityRow]:
+def capacity_solve(
+    problem: engine.Problem,
+    *,
+    base: engine.Result | None = None,
+    progress: engine.solver.Progress | None = None,
+) -> tuple[engine.Result, list[CapacityRow]]:
     """Per begeleidingsvorm: the placements it carries and how many would be lost without it."""
-    problem = load_problem(region).problem
-    result = engine.solve(problem, time_limit=SCENARIO_TIME_LIMIT)
-    return capacity_report(problem, result, time_limit=SCENARIO_TIME_LIMIT)
+    result = base or engine.solve(problem, time_limit=SCENARIO_TIME_LIMIT)
+    return result, capacity_report(problem, result, time_limit=SCENARIO_TIME_LIMIT)
 
 
 def scenario_summary(outcome: ScenarioResult) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from coordination.models import AllocationRun
+from coordination.models import AllocationRun, AnalysisJob
 from placements import selectors as placement_selectors
 from placements.domain import OrganisationKind
 from placements.models import Region
@@ -17,6 +17,10 @@ def regions_coordinated_by(user: Any) -> QuerySet[Region]:
     if org is None or org.kind != OrganisationKind.COORDINATION:
         return Region.objects.none()
     return Region.objects.filter(pk=org.region_id)
+
+
+def analysis_jobs_visible_to(user: Any) -> QuerySet[AnalysisJob]:
+    return AnalysisJob.objects.filter(region__in=regions_coordinated_by(user))
 
 
 def runs_visible_to(user: Any) -> QuerySet[AllocationRun]:

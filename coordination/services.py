@@ -6,18 +6,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from coordination import engine, modes
 from coordination.engine.jsonio import result_from_dict, result_to_dict
+from coordination.engine.model import draw_cost, on_hours_grid
 from coordination.loading import (
     FIXED_STATUSES,
     REFUSED_PLACEMENTS,
@@ -43,10 +56,28 @@ from placements.models import (
 )
 
 Progress = Callable[[str, float], None]
+log = logging.getLogger(__name__)
 
 
 class AllocationAlreadyRunning(Exception):
     pass
+
+
+# AllocationRun.failure_reason, and the `reason` of allocation.failed events.
+ERROR, WORKER_LOST, SUPERSEDED = "error", "worker_lost", "superseded"
+
+
+class AllocationFailed(Exception):
+    """A run failed; it is recorded as failed with a readable reason (``message``)."""
+
+    def __init__(self, run: AllocationRun, message: str) -> None:
+        super().__init__(message)
+        self.run = run
+        self.message = message
+
+
+class InvalidEngineResult(Exception):
+    """The engine returned draws the database would refuse; nothing is stored."""
 
 
 def allocation_run(
@@ -60,19 +91,32 @@ def allocation_run(
     """Run the engine for one region and store its proposals.
 
     At most one run per region is `running` (a partial unique index); a second caller gets
-    AllocationAlreadyRunning. Confirmed and accepted placements never move; proposed ones
-    the engine moved are withdrawn and re-proposed, in the same transaction.
+    AllocationAlreadyRunning. A run a coordinator queued (allocation_queue_run) is the one
+    that starts, with its own trigger. Confirmed and accepted placements never move;
+    proposed ones the engine moved are withdrawn and re-proposed, in the same transaction.
+    Any failure marks the run failed with a readable reason, records `allocation.failed`
+    and raises AllocationFailed.
     """
     try:
         with transaction.atomic():
             if lease_held:
                 # Holding the region's lease, any run still marked running lost its worker.
-                AllocationRun.objects.filter(region=region, status=RunStatus.RUNNING).update(
-                    status=RunStatus.FAILED, finished_at=timezone.now(), error="worker lost"
-                )
-            run = AllocationRun.objects.create(
-                region=region, trigger=trigger, status=RunStatus.RUNNING, started_at=timezone.now()
+                _fail_lost_runs(region_id=region.pk)
+            run = (
+                AllocationRun.objects.select_for_update()
+                .filter(region=region, status=RunStatus.QUEUED)
+                .order_by("pk")
+                .first()
             )
+            now = timezone.now()
+            if run is None:
+                run = AllocationRun.objects.create(
+                    region=region, trigger=trigger, status=RunStatus.RUNNING, started_at=now
+                )
+            else:
+                run.status, run.started_at = RunStatus.RUNNING, now
+                run.save(update_fields=["status", "started_at"])
+                trigger = run.trigger
             record_event(region_id=region.pk, type="allocation.started", payload={"run_id": run.pk})
     except IntegrityError:
         raise AllocationAlreadyRunning(f"An allocation is already running in {region}.") from None
@@ -93,19 +137,147 @@ def allocation_run(
             previous=None if previous is None else previous[0],
         )
         store_result(run=run, loaded=loaded, result=result, mode_reason=why)
-    except Exception as exc:
+    except Exception as exc:  # KeyboardInterrupt and a killed worker: the lease runs out
+        message = describe_failure(exc)
+        log.exception("Allocation run %s in region %s failed: %s", run.pk, region.pk, message)
+        if not connection.in_atomic_block:
+            close_old_connections()  # the failure may have been a lost database connection
         with transaction.atomic():
+            first = not _previous_run_failed(region_id=region.pk, before=run.pk)
             AllocationRun.objects.filter(pk=run.pk).update(
-                status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
+                status=RunStatus.FAILED,
+                failure_reason=ERROR,
+                finished_at=timezone.now(),
+                error=message,
+                error_detail="".join(traceback.format_exception(exc))[-20000:],
             )
             record_event(
                 region_id=region.pk,
                 type="allocation.failed",
-                payload={"run_id": run.pk, "reason": "error"},
+                payload={
+                    "run_id": run.pk,
+                    "reason": ERROR,
+                    "message": message,
+                    "first_failure": first,
+                },
             )
-        raise
+        run.refresh_from_db()
+        raise AllocationFailed(run, message) from exc
     run.refresh_from_db()
     return run
+
+
+def _fail_lost_runs(*, region_id: int) -> None:
+    """Runs still marked running whose worker is gone (the caller holds the lease)."""
+    message = (
+        "The worker running this allocation stopped before it finished (restarted or "
+        "killed). Nothing was stored; the run is repeated."
+    )
+    lost = list(
+        AllocationRun.objects.select_for_update()
+        .filter(region_id=region_id, status=RunStatus.RUNNING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not lost:
+        return
+    first = not _previous_run_failed(region_id=region_id, before=lost[0])
+    AllocationRun.objects.filter(pk__in=lost).update(
+        status=RunStatus.FAILED,
+        failure_reason=WORKER_LOST,
+        finished_at=timezone.now(),
+        error=message,
+    )
+    record_events(
+        region_id=region_id,
+        events=[
+            NewEvent(
+                type="allocation.failed",
+                payload={
+                    "run_id": pk,
+                    "reason": WORKER_LOST,
+                    "message": message,
+                    "first_failure": first and i == 0,
+                },
+            )
+            for i, pk in enumerate(lost)
+        ],
+    )
+
+
+def _previous_run_failed(*, region_id: int, before: int) -> bool:
+    """Whether the region's last ended run before run `before` failed (superseded runs,
+    which are followed by a new run at once, do not count)."""
+    status = (
+        AllocationRun.objects.filter(
+            region_id=region_id, pk__lt=before, status__in=[RunStatus.FINISHED, RunStatus.FAILED]
+        )
+        .exclude(failure_reason=SUPERSEDED)
+        .order_by("-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status == RunStatus.FAILED
+
+
+def describe_failure(exc: BaseException) -> str:
+    """Why a run failed, as a sentence for the region's coordinators."""
+    nothing = "Nothing was stored; the run is repeated automatically."
+    if isinstance(exc, InvalidEngineResult):
+        return f"The allocation engine returned an invalid result ({exc}). {nothing}"
+    if isinstance(exc, IntegrityError) and _constraint_name(exc):
+        return f"Storing the result broke the database rule {_constraint_name(exc)}. {nothing}"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return f"The database could not be reached during the run. {nothing}"
+    if isinstance(exc, DatabaseError):
+        return f"The database refused to store the result. {nothing}"
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return f"The run took longer than its time limit. {nothing}"
+    if isinstance(exc, MemoryError):
+        return f"The run ran out of memory. {nothing}"
+    return (
+        f"The run stopped on an unexpected error ({type(exc).__name__}). {nothing} "
+        "Operators find the details in the worker log."
+    )
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    """The broken constraint's name in quotes, or "" when the database did not say."""
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return f'"{name}"'
+    text = str(exc)
+    for marker in ("constraint failed: ", 'constraint "'):  # SQLite; PostgreSQL's message
+        if marker in text:
+            return '"' + text.split(marker, 1)[1].split('"')[0].split()[0] + '"'
+    return ""
+
+
+def allocation_queue_run(*, region: Region, requested_by: str) -> tuple[AllocationRun, bool]:
+    """A coordinator asks for a full run now: returns the queued run and whether it is new.
+
+    One queued run per region (a partial unique index): asking again while one waits
+    returns that one. It also lifts a failing region's pause before its next retry.
+    """
+    existing = AllocationRun.objects.filter(region=region, status=RunStatus.QUEUED).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            run = AllocationRun.objects.create(
+                region=region, status=RunStatus.QUEUED, trigger=modes.MANUAL_REASON
+            )
+            record_event(
+                region_id=region.pk,
+                type="allocation.queued",
+                payload={"run_id": run.pk, "requested_by": requested_by},
+            )
+            AllocationQueue.objects.filter(region_id=region.pk).update(retry_after=None)
+            request_allocation(region_id=region.pk, reason=modes.MANUAL_REASON)
+    except IntegrityError:  # queued concurrently by another coordinator
+        return AllocationRun.objects.get(region=region, status=RunStatus.QUEUED), False
+    return run, True
 
 
 def _plan(
@@ -150,6 +322,24 @@ def _plan(
 def _decimal(hours: float, places: int) -> Decimal:
     """Hours as the engine returns them (whole units, engine.model.HOURS_UNIT), exactly."""
     return Decimal(f"{hours:.{places}f}")
+
+
+def _check_draws(assignments: list[engine.Assignment], problem: engine.Problem) -> None:
+    """The draws about to be written are what the database holds: positive whole hour units
+    at their source's cost. (The full checker is too slow for every incremental run.)"""
+    factor = {s.id: s.group_factor for s in problem.sources}
+    for a in assignments:
+        for d in a.draws:
+            if d.source_id not in factor:
+                raise InvalidEngineResult(f"a draw from unknown source {d.source_id}")
+            if d.load_hours <= 0 or not on_hours_grid(d.load_hours):
+                raise InvalidEngineResult(
+                    f"request {a.request_id} draws {d.load_hours} h from source {d.source_id}"
+                )
+            if abs(d.source_hours - draw_cost(d.load_hours, factor[d.source_id])) > 1e-9:
+                raise InvalidEngineResult(
+                    f"request {a.request_id} costs source {d.source_id} {d.source_hours} h"
+                )
 
 
 class _LockedRequest(NamedTuple):
@@ -236,14 +426,21 @@ def store_result(
         )
         if overruled:
             run.status = RunStatus.FAILED
+            run.failure_reason = SUPERSEDED
             run.finished_at = timezone.now()
-            run.error = f"superseded: placements {overruled} were answered during the run"
-            run.save(update_fields=["status", "finished_at", "error"])
+            run.error = (
+                f"Superseded: {len(overruled)} of its proposals were answered while the engine "
+                "ran. A new run follows at once."
+            )
+            run.error_detail = f"answered during the run: placements {overruled}"
+            run.save(
+                update_fields=["status", "failure_reason", "finished_at", "error", "error_detail"]
+            )
             # Watchers see every started run end, here with "superseded" (a new run follows).
             record_event(
                 region_id=region_id,
                 type="allocation.failed",
-                payload={"run_id": run.pk, "reason": "superseded"},
+                payload={"run_id": run.pk, "reason": SUPERSEDED, "message": run.error},
             )
             request_allocation(region_id=region_id, reason="allocation.superseded")
             return
@@ -321,6 +518,7 @@ def store_result(
             ):
                 continue  # Changed since loading, or declined there before.
             new_assignments.append(assignment)
+        _check_draws(new_assignments, loaded.problem)
         # PostgreSQL returns the new ids from a bulk insert (and SQLite 3.35+ does too).
         created = Placement.objects.bulk_create(
             Placement(
@@ -382,6 +580,8 @@ def store_result(
                     "placed": run.placed,
                     "unplaced": run.unplaced,
                     "mode": run.mode,
+                    # After failed runs: the coordinators hear that allocation runs again.
+                    "recovered": _previous_run_failed(region_id=region_id, before=run.pk),
                 },
             )
         )
@@ -404,6 +604,7 @@ def allocation_claim(*, region_id: int, owner: str) -> dt.datetime | None:
     claimed = (
         AllocationQueue.objects.filter(region_id=region_id, pending=True)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=DatabaseClock()))
+        .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=DatabaseClock()))
         .update(lease_until=DatabaseClock() + LEASE, lease_owner=owner)
     )
     if not claimed:
@@ -424,22 +625,40 @@ def allocation_heartbeat(*, region_id: int, owner: str) -> bool:
     )
 
 
-def allocation_release(*, region_id: int, owner: str, claimed_at: dt.datetime, done: bool) -> bool:
-    """Give the lease back. Returns whether the region needs another run.
+class Release(NamedTuple):
+    again: bool  # the region needs another run now
+    retry_in: float | None  # seconds until a failed region may be retried
+
+
+def allocation_release(
+    *, region_id: int, owner: str, claimed_at: dt.datetime, done: bool
+) -> Release:
+    """Give the lease back: whether the region needs another run, and after a failure when.
 
     `pending` is cleared only when the run succeeded and no trigger arrived after its claim,
-    so triggers during a run cause exactly one more run.
+    so triggers during a run cause exactly one more run. A failure keeps the region pending
+    and pauses it for its backoff; a success ends a streak of failures.
     """
     with transaction.atomic():
         queue = AllocationQueue.objects.select_for_update().get(region_id=region_id)
         if queue.lease_owner != owner:
-            return queue.pending
-        if done and queue.requested_at is not None and queue.requested_at <= claimed_at:
-            queue.pending = False
+            return Release(queue.pending, None)
+        retry_in = None
+        if done:
+            if queue.requested_at is not None and queue.requested_at <= claimed_at:
+                queue.pending = False
+            queue.failures, queue.retry_after = 0, None
+        else:
+            # The n-th failure in a row pauses the region for the n-th backoff (the last
+            # repeats): retried with growing pauses, never given up on.
+            backoff = settings.ALLOCATION_RETRY_BACKOFF
+            queue.failures += 1
+            retry_in = float(backoff[min(queue.failures, len(backoff)) - 1])
+            queue.retry_after = timezone.now() + dt.timedelta(seconds=retry_in)
         queue.lease_until = None
         queue.lease_owner = ""
         queue.save()
-        return queue.pending
+        return Release(queue.pending and done, retry_in)
 
 
 class _Heartbeat(threading.Thread):
@@ -477,18 +696,26 @@ def _progress_events(region_id: int) -> Progress:
     return report
 
 
-def allocation_run_pending(*, region_id: int, owner: str) -> tuple[AllocationRun | None, bool]:
-    """Run the region's allocation if it is pending and free; returns (run, needs_another).
+class PendingRun(NamedTuple):
+    run: AllocationRun | None  # None: not pending, or another worker holds the region
+    again: bool  # run the region again now (triggers arrived during the run)
+    retry_in: float | None  # the run failed: retry after this many seconds
+
+
+def allocation_run_pending(*, region_id: int, owner: str) -> PendingRun:
+    """Run the region's allocation if it is pending, free and not pausing after a failure.
 
     Safe to call any number of times concurrently and to redeliver: only the lease holder
-    runs, and storing a run's result twice changes nothing.
+    runs, and storing a run's result twice changes nothing. A failed run is recorded and
+    announced (allocation_run) and paused for its backoff, not raised: the caller retries.
     """
     claimed_at = allocation_claim(region_id=region_id, owner=owner)
     if claimed_at is None:
-        return None, False
+        return PendingRun(None, False, None)
     heartbeat = _Heartbeat(region_id, owner)
     heartbeat.start()
     done = False
+    run = None
     try:
         region = Region.objects.get(pk=region_id)
         reason = AllocationQueue.objects.values_list("reason", flat=True).get(region_id=region_id)
@@ -499,21 +726,26 @@ def allocation_run_pending(*, region_id: int, owner: str) -> tuple[AllocationRun
             lease_held=True,
         )
         done = True
+    except AllocationFailed as failed:
+        run = failed.run
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
-        close_old_connections()
-        again = allocation_release(
+        if not connection.in_atomic_block:
+            close_old_connections()
+        release = allocation_release(
             region_id=region_id, owner=owner, claimed_at=claimed_at, done=done
         )
-    return run, again
+    return PendingRun(run, release.again, release.retry_in)
 
 
 def regions_needing_allocation() -> list[int]:
-    """Regions with a pending run and no live lease: the sweeper enqueues these."""
+    """Regions with a pending run, no live lease and no pause after a failure: the sweeper
+    enqueues these."""
     return list(
         AllocationQueue.objects.filter(pending=True)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=DatabaseClock()))
+        .filter(Q(retry_after__isnull=True) | Q(retry_after__lte=DatabaseClock()))
         .values_list("region_id", flat=True)
     )
 

@@ -14,9 +14,12 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
 from notifications.models import Event, Notification
-from placements.models import Placement
+from placements.domain import OrganisationKind
+from placements.models import Organisation, Placement
 
-# Event types that someone has to hear about, and who: the care organisation or the school.
+# Event types that someone has to hear about, and who: the care organisation, the school,
+# or the region's coordinators. Region events notify only when their payload says so
+# (coordinator_alert): a run that fails after a success, a run that succeeds after failures.
 NOTIFY = {
     "placement.proposed": "care",
     "placement.accepted": "school",
@@ -24,7 +27,33 @@ NOTIFY = {
     "placement.confirmed": "care",
     "placement.expired": "both",
     "placement.withdrawn": "both",
+    "allocation.failed": "coordinators",
+    "allocation.finished": "coordinators",
 }
+
+
+def coordinator_alert(event: Event) -> bool:
+    if event.type == "allocation.failed":
+        return event.payload.get("reason") != "superseded" and bool(
+            event.payload.get("first_failure")
+        )
+    if event.type == "allocation.finished":
+        return bool(event.payload.get("recovered"))
+    return False
+
+
+def _region_message(event: Event, region_name: str) -> Message:
+    run_id = event.payload.get("run_id")
+    if event.type == "allocation.failed":
+        return Message(
+            f"Allocation run {run_id} in {region_name} failed",
+            f"{event.payload.get('message', '')} You will be told when allocation runs again.",
+        )
+    return Message(
+        f"Allocation runs again in {region_name}",
+        f"Run {run_id} finished after earlier runs had failed: {event.payload.get('placed')} "
+        f"placed, {event.payload.get('unplaced')} unplaced.",
+    )
 
 
 @dataclass(frozen=True)
@@ -51,10 +80,12 @@ def _message(event: Event, placement: Placement) -> Message:
             f"{placement.plek.organisation.name} accepted {pseudonym} for {plek}. Please confirm.",
         )
     if kind == "placement.declined":
+        reason = placement.decline_reason.strip().rstrip(".")
         return Message(
             f"Declined: {pseudonym} at {placement.plek.organisation.name}",
-            f"{placement.plek.organisation.name} declined {pseudonym} for {plek}: "
-            f"{placement.decline_reason} The request is back in the queue for another place.",
+            f"{placement.plek.organisation.name} declined {pseudonym} for {plek}"
+            + (f', with the reason "{reason}".' if reason else ".")
+            + " The request is back in the queue for another place.",
         )
     if kind == "placement.confirmed":
         return Message(
@@ -84,18 +115,28 @@ def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
     Returns the notifications of the (user, event) pairs that had none when it looked.
     """
     events = [
-        e for e in Event.objects.filter(pk__in=event_ids).order_by("region_id", "seq")
-        if e.type in NOTIFY
+        e for e in Event.objects.filter(pk__in=event_ids).select_related("region")
+        .order_by("region_id", "seq")
+        if e.type in NOTIFY and (NOTIFY[e.type] != "coordinators" or coordinator_alert(e))
     ]  # fmt: skip
     if not events:
         return []
     placements = Placement.objects.select_related(
         "request__school", "plek__organisation", "plek__location", "plek__region"
-    ).in_bulk([e.payload["placement_id"] for e in events])
+    ).in_bulk([e.payload["placement_id"] for e in events if "placement_id" in e.payload])
+    coordinators: dict[int, list[int]] = {}  # region id -> coordination organisation ids
+    for org_id, region_id in Organisation.objects.filter(
+        region_id__in={e.region_id for e in events if NOTIFY[e.type] == "coordinators"},
+        kind=OrganisationKind.COORDINATION,
+    ).values_list("pk", "region_id"):
+        coordinators.setdefault(region_id, []).append(org_id)
     recipients: dict[int, list[int]] = {}  # event id -> organisation ids
     for event in events:
-        placement = placements[event.payload["placement_id"]]
         who = NOTIFY[event.type]
+        if who == "coordinators":
+            recipients[event.pk] = coordinators.get(event.region_id, [])
+            continue
+        placement = placements[event.payload["placement_id"]]
         recipients[event.pk] = [
             *([placement.plek.organisation_id] if who in ("care", "both") else []),
             *([placement.request.school_id] if who in ("school", "both") else []),
@@ -117,8 +158,12 @@ def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
     )
     new = []
     for event in events:
-        placement = placements[event.payload["placement_id"]]
-        message = _message(event, placement)
+        placement = placements.get(event.payload.get("placement_id"))
+        message = (
+            _message(event, placement)
+            if placement is not None
+            else _region_message(event, event.region.name)
+        )
         for organisation_id in recipients[event.pk]:
             for user in users_of.get(organisation_id, ()):
                 if (user.pk, event.pk) not in existing:

@@ -8,6 +8,7 @@ import socket
 
 from celery import shared_task
 
+from coordination import analyses
 from coordination import services as coordination
 from notifications import publishing
 from notifications import services as notifications
@@ -32,11 +33,22 @@ def _owner() -> str:
 
 @shared_task(name="workers.tasks.allocate_region", **_RETRY)
 def allocate_region(region_id: int) -> int | None:
-    """Run the region's pending allocation, unless another worker holds it (then it reruns)."""
-    run, again = coordination.allocation_run_pending(region_id=region_id, owner=_owner())
-    if again:
+    """Run the region's pending allocation, unless another worker holds it (then it reruns).
+
+    A failed run is retried after its region's backoff (the sweeper would find it too)."""
+    outcome = coordination.allocation_run_pending(region_id=region_id, owner=_owner())
+    if outcome.again:
         allocate_region.delay(region_id)
-    return run.pk if run else None
+    elif outcome.retry_in is not None:
+        allocate_region.apply_async((region_id,), countdown=outcome.retry_in)
+    return outcome.run.pk if outcome.run else None
+
+
+@shared_task(name="workers.tasks.run_analysis", **_RETRY)
+def run_analysis(job_id: int) -> str | None:
+    """Compute a queued capacity report or scenario; a redelivery finds it taken."""
+    job = analyses.analysis_run(job_id=job_id)
+    return job.status if job else None
 
 
 @shared_task(name="workers.tasks.sweep_allocations", **_RETRY)
@@ -47,6 +59,8 @@ def sweep_allocations() -> list[int]:
     regions = coordination.regions_needing_allocation()
     for region_id in regions:
         allocate_region.delay(region_id)
+    for job_id in analyses.analyses_sweep():
+        run_analysis.delay(job_id)
     return regions
 
 

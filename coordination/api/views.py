@@ -8,15 +8,15 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coordination import scenarios, selectors
+from coordination import analyses, selectors, services
 from coordination.engine.jsonio import problem_to_dict
 from coordination.loading import load_problem
-from coordination.models import AllocationRun, UnplacedRequest
+from coordination.models import AllocationRun, AnalysisJob, AnalysisKind, UnplacedRequest
 from placements.api.permissions import IsMember
 from placements.domain import SupervisionKind
 
@@ -139,11 +139,56 @@ class CapacityRowSerializer(serializers.Serializer):
     placements_lost_without = serializers.IntegerField()
 
 
+class AnalysisJobSerializer(serializers.ModelSerializer):
+    result = serializers.JSONField(
+        read_only=True,
+        help_text="When finished: a scenario's outcome (placed_before, placed_after, "
+        "placed_delta, newly_placed, newly_unplaced) or a capacity report's rows.",
+    )
+
+    class Meta:
+        model = AnalysisJob
+        fields = [
+            "id",
+            "region",
+            "kind",
+            "status",
+            "progress",
+            "parameters",
+            "result",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class AnalysisJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Capacity reports and scenarios of the coordinator's region, newest first."""
+
+    serializer_class = AnalysisJobSerializer
+    permission_classes = [IsMember]
+    filterset_fields = ["kind", "status"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.analysis_jobs_visible_to(self.request.user)
+
+
 REGION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
+def _accepted(job: AnalysisJob, new: bool) -> Response:
+    """202 for a new job (poll it, or follow the region stream); 200 for a known one."""
+    return Response(
+        AnalysisJobSerializer(job).data,
+        status=status.HTTP_202_ACCEPTED if new else status.HTTP_200_OK,
+        headers={"Location": f"/api/v1/analysis-jobs/{job.pk}/"},
+    )
+
+
 class AllocationProblemViewSet(viewsets.ViewSet):
-    """A coordinator's region as an allocation problem: export, what-if, capacity report."""
+    """A coordinator's region as an allocation problem: runs, export, what-if, capacity."""
 
     permission_classes = [IsMember]
 
@@ -151,23 +196,54 @@ class AllocationProblemViewSet(viewsets.ViewSet):
         return get_object_or_404(selectors.regions_coordinated_by(self.request.user), pk=pk)
 
     @extend_schema(
-        request=ScenarioSerializer, responses=ScenarioOutcomeSerializer, parameters=[REGION_ID]
+        request=None,
+        responses={202: AllocationRunSerializer, 200: AllocationRunSerializer},
+        parameters=[REGION_ID],
+    )
+    @action(detail=True, methods=["post"])
+    def runs(self, request: Request, pk: str) -> Response:
+        """Start a full allocation run now. 202 with the queued run; 200 with the run that
+        is already queued. Its progress and end arrive on the region stream."""
+        run, new = services.allocation_queue_run(
+            region=self._region(pk), requested_by=request.user.get_username()
+        )
+        return Response(
+            AllocationRunSerializer(run).data,
+            status=status.HTTP_202_ACCEPTED if new else status.HTTP_200_OK,
+            headers={"Location": f"/api/v1/allocation-runs/{run.pk}/"},
+        )
+
+    @extend_schema(
+        request=ScenarioSerializer,
+        responses={202: AnalysisJobSerializer, 200: AnalysisJobSerializer},
+        parameters=[REGION_ID],
     )
     @action(detail=True, methods=["post"])
     def scenario(self, request: Request, pk: str) -> Response:
-        """What if these sources were added or removed, or these plekken removed? Stores nothing."""
+        """What if these sources were added or removed, or these plekken removed? Queues a
+        job (202) whose result shows who would gain or lose a place; stores nothing else.
+        The same question about the same region state returns the earlier job (200)."""
         region = self._region(pk)
         body = ScenarioSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        outcome = scenarios.scenario_run(region=region, **body.validated_data)
-        return Response(scenarios.scenario_summary(outcome))
+        job, new = analyses.analysis_request(
+            region=region, kind=AnalysisKind.SCENARIO, parameters=body.data, user=request.user
+        )
+        return _accepted(job, new)
 
-    @extend_schema(responses=CapacityRowSerializer(many=True), parameters=[REGION_ID])
-    @action(detail=True)
+    @extend_schema(
+        request=None,
+        responses={202: AnalysisJobSerializer, 200: AnalysisJobSerializer},
+        parameters=[REGION_ID],
+    )
+    @action(detail=True, methods=["post"])
     def capacity(self, request: Request, pk: str) -> Response:
-        """Per begeleidingsvorm: placements carried, and how many would be lost without it."""
-        rows = scenarios.region_capacity_report(region=self._region(pk))
-        return Response(scenarios.capacity_rows(rows))
+        """Per begeleidingsvorm: placements carried, and how many would be lost without it.
+        Queues a job (202); for a region state already reported, returns that job (200)."""
+        job, new = analyses.analysis_request(
+            region=self._region(pk), kind=AnalysisKind.CAPACITY, parameters={}, user=request.user
+        )
+        return _accepted(job, new)
 
     @extend_schema(
         responses=OpenApiTypes.OBJECT,

@@ -21,6 +21,7 @@ router.register("postcode-areas", views.PostcodeAreaViewSet, basename="postcode-
 router.register(
     "allocation-runs", coordination_views.AllocationRunViewSet, basename="allocation-run"
 )
+router.register("analysis-jobs", coordination_views.AnalysisJobViewSet, basename="analysis-job")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register(
     "allocation-problems",

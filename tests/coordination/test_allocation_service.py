@@ -11,7 +11,12 @@ from coordination import engine
 from coordination.engine.jsonio import result_from_dict
 from coordination.loading import load_problem
 from coordination.models import AllocationRun, RunStatus
-from coordination.services import AllocationAlreadyRunning, allocation_run, store_result
+from coordination.services import (
+    AllocationAlreadyRunning,
+    AllocationFailed,
+    allocation_run,
+    store_result,
+)
 from notifications.models import Event
 from placements.domain import PlacementStatus, RequestStatus
 from placements.models import Placement, PlacementSupervision
@@ -111,10 +116,12 @@ def test_a_failing_run_is_marked_failed_and_announced(world, small_region, monke
 
     monkeypatch.setattr(services.engine, "solve", broken_solver)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(AllocationFailed):
         allocation_run(region=world.region, trigger="test")
 
     run = AllocationRun.objects.get()
-    assert run.status == RunStatus.FAILED and "solver crashed" in run.error
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("The run stopped on an unexpected error (RuntimeError).")
+    assert "solver crashed" in run.error_detail
     types = list(Event.objects.order_by("seq").values_list("type", flat=True))
     assert types == ["allocation.started", "allocation.failed"]

@@ -1,4 +1,5 @@
-"""What-if scenarios and the capacity report, for a region's coordinators only."""
+"""What-if scenarios and the capacity report, for a region's coordinators only: queued as
+jobs (202), computed by the worker's service, read back at /api/v1/analysis-jobs/<id>/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from coordination.analyses import analysis_run
+from coordination.models import AnalysisJob
+from notifications.models import Event
 from placements.models import Placement
 from tests import factories
 
@@ -29,10 +33,22 @@ def _url(world, what):
     return f"/api/v1/allocation-problems/{world.region.pk}/{what}/"
 
 
+def _computed(client, response):
+    """What the worker does with a queued job, then the job as its coordinator reads it."""
+    assert response.status_code == 202, response.json()
+    job_id = response.json()["id"]
+    assert response["Location"] == f"/api/v1/analysis-jobs/{job_id}/"
+    analysis_run(job_id=job_id)
+    job = client.get(f"/api/v1/analysis-jobs/{job_id}/").json()
+    assert job["status"] == "finished", job
+    return job["result"]
+
+
 def test_adding_supervision_hours_places_the_third_student(client_for, world, tight_region):
     location, _, _ = tight_region
 
-    response = client_for("erin").post(
+    erin = client_for("erin")
+    response = erin.post(
         _url(world, "scenario"),
         {
             "add_sources": [
@@ -48,8 +64,7 @@ def test_adding_supervision_hours_places_the_third_student(client_for, world, ti
         },
     )
 
-    assert response.status_code == 200, response.json()
-    body = response.json()
+    body = _computed(erin, response)
     assert (body["placed_before"], body["placed_after"], body["placed_delta"]) == (2, 3, 1)
     assert len(body["newly_placed"]) == 1 and body["newly_unplaced"] == []
     assert not Placement.objects.exists()  # a scenario stores nothing
@@ -58,9 +73,8 @@ def test_adding_supervision_hours_places_the_third_student(client_for, world, ti
 def test_removing_the_only_source_loses_every_placement(client_for, world, tight_region):
     _, _, source = tight_region
 
-    body = (
-        client_for("erin").post(_url(world, "scenario"), {"remove_source_ids": [source.pk]}).json()
-    )
+    erin = client_for("erin")
+    body = _computed(erin, erin.post(_url(world, "scenario"), {"remove_source_ids": [source.pk]}))
 
     assert (body["placed_before"], body["placed_after"]) == (2, 0)
     assert len(body["newly_unplaced"]) == 2
@@ -78,13 +92,21 @@ def test_a_scenario_with_foreign_ids_is_a_clear_400(client_for, world, tight_reg
     incomplete = erin.post(_url(world, "scenario"), {"add_sources": [{"kind": "werkbegeleider"}]})
 
     assert foreign.status_code == 400
-    assert [e["path"] for e in foreign.json()["errors"]] == ["remove_source_ids[0]"]
+    assert foreign.json()["errors"] == [
+        {
+            "path": "remove_source_ids[0]",
+            "code": "not_found",
+            "message": f"The region has no active supervision source {other.pk}.",
+        }
+    ]
     assert incomplete.status_code == 400
     assert "add_sources[0].hours_per_week" in {e["path"] for e in incomplete.json()["errors"]}
+    assert not AnalysisJob.objects.exists()  # refused before anything was queued
 
 
 def test_the_capacity_report_names_what_each_form_carries(client_for, world, tight_region):
-    rows = client_for("erin").get(_url(world, "capacity")).json()
+    erin = client_for("erin")
+    rows = _computed(erin, erin.post(_url(world, "capacity")))["rows"]
 
     werkbegeleider = next(r for r in rows if r["kind"] == "werkbegeleider")
     assert werkbegeleider["placements_carried"] == 2
@@ -94,8 +116,13 @@ def test_the_capacity_report_names_what_each_form_carries(client_for, world, tig
 def test_only_the_regions_coordinators_may_ask(client_for, world, tight_region):
     for username in ("frank", "alice", "carol"):
         client = client_for(username)
-        assert client.get(_url(world, "capacity")).status_code == 404
+        assert client.post(_url(world, "capacity")).status_code == 404
         assert client.post(_url(world, "scenario"), {}).status_code == 404
+        assert client.post(_url(world, "runs")).status_code == 404
+    job = AnalysisJob.objects.create(region=world.region, kind="capacity")
+    for username in ("frank", "alice", "carol"):
+        assert client_for(username).get(f"/api/v1/analysis-jobs/{job.pk}/").status_code == 404
+    assert client_for("victor").post(_url(world, "capacity")).status_code == 403
 
 
 def test_the_scenario_dates_must_be_in_order(client_for, world, tight_region):
@@ -119,3 +146,47 @@ def test_the_scenario_dates_must_be_in_order(client_for, world, tight_region):
 
     assert response.status_code == 400
     assert [e["path"] for e in response.json()["errors"]] == ["add_sources[0].end_date"]
+
+
+def test_the_same_question_about_the_same_state_is_answered_from_the_cache(
+    client_for, world, tight_region
+):
+    erin = client_for("erin")
+    first = _computed(erin, erin.post(_url(world, "capacity")))
+
+    again = erin.post(_url(world, "capacity"))
+
+    assert again.status_code == 200  # known: no new job, no new solve
+    assert again.json()["result"] == first
+    assert AnalysisJob.objects.count() == 1
+
+
+def test_a_changed_region_is_analysed_again_and_reuses_the_base_solve(
+    client_for, world, tight_region
+):
+    _, _, source = tight_region
+    erin = client_for("erin")
+    _computed(erin, erin.post(_url(world, "capacity")))
+    scenario = {"remove_source_ids": [source.pk]}
+    first = erin.post(_url(world, "scenario"), scenario)
+    _computed(erin, first)
+    factories.PlacementRequestFactory(school=world.school)  # the region changes
+
+    second = erin.post(_url(world, "scenario"), scenario)
+
+    assert second.status_code == 202 and second.json()["id"] != first.json()["id"]
+    jobs = list(AnalysisJob.objects.order_by("pk"))
+    # The scenario on the unchanged region reused the capacity job's base result.
+    assert jobs[0].base_result is not None and jobs[1].base_result is None
+    assert jobs[0].problem_key == jobs[1].problem_key != jobs[2].problem_key
+
+
+def test_a_job_is_computed_once_however_often_its_task_arrives(client_for, world, tight_region):
+    erin = client_for("erin")
+    job_id = erin.post(_url(world, "capacity")).json()["id"]
+
+    assert analysis_run(job_id=job_id) is not None
+    assert analysis_run(job_id=job_id) is None
+
+    types = list(Event.objects.filter(type__startswith="analysis.").values_list("type", flat=True))
+    assert types.count("analysis.finished") == 1

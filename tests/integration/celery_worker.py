@@ -15,7 +15,7 @@ Use in a test module (the fixtures need `process_env`, so mark the test
         celery_worker()                    # a new worker
         # every worker still running is stopped at teardown
 
-`celery_worker(**options)` starts `celery -A config worker --queues default,allocation
+`celery_worker(**options)` starts `celery -A config worker --queues default,allocation,analysis
 --concurrency 1 --pool prefork` on the test database and the test Redis and returns a
 `CeleryProcess` once the worker answers a control ping (all its consumers are running).
 Options: `queues`, `concurrency`, `env` (extra environment variables). `celery_beat(**env)`
@@ -127,7 +127,7 @@ def celery_worker(
 
     def start(
         *,
-        queues: str = "default,allocation",
+        queues: str = "default,allocation,analysis",
         concurrency: int = 1,
         env: dict[str, str] | None = None,
         ready_timeout: float = 60.0,

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coordination.services import AllocationAlreadyRunning, allocation_run
+from coordination import modes
+from coordination.services import AllocationAlreadyRunning, AllocationFailed, allocation_run
 from placements.models import Region
 
 
@@ -39,12 +40,16 @@ class Command(BaseCommand):
             try:
                 run = allocation_run(
                     region=region,
-                    trigger="manage.py allocate",
+                    trigger=modes.MANUAL_REASON,
                     time_limit=options["time_limit"],
                     progress=progress,
                 )
             except AllocationAlreadyRunning as exc:
                 raise CommandError(str(exc)) from None
+            except AllocationFailed as exc:
+                raise CommandError(
+                    f"Allocation run {exc.run.pk} in {region.name} failed: {exc.message}"
+                ) from None
             bar.update(task, description="done", completed=1.0)
 
         table = Table(title=f"Allocation run {run.pk} in {region.name}")

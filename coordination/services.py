@@ -342,6 +342,10 @@ def _check_draws(assignments: list[engine.Assignment], problem: engine.Problem) 
                 )
 
 
+def _draw_key(draws: tuple[engine.Draw, ...]) -> frozenset[tuple[int, float]]:
+    return frozenset((d.source_id, round(d.load_hours, 2)) for d in draws)
+
+
 class _LockedRequest(NamedTuple):
     pk: int
     school_id: int
@@ -388,6 +392,15 @@ def store_result(
                 and (r not in wanted or wanted[r].plek_id != plek_id)
             }
         )
+        # Placements that stay where they are but that the engine carries by other sources
+        # now (a new source took over part of a load): the stored draws must follow, or the
+        # database books hours the engine has given to someone else.
+        stored_draws = {e.request_id: _draw_key(e.draws) for e in loaded.problem.existing}
+        redrawn = sorted(
+            r
+            for r, a in wanted.items()
+            if seen.get(r) == a.plek_id and stored_draws.get(r) != _draw_key(a.draws)
+        )
         # The plekken of the new proposals, still open? (Locked first: the lock order.)
         open_pleks = set(
             Plek.objects.select_for_update()
@@ -409,7 +422,7 @@ def store_result(
         live = {
             row[1]: _LivePlacement(*row)
             for row in Placement.objects.select_for_update()
-            .filter(request_id__in=changing, status__in=LIVE_PLACEMENT_STATUSES)
+            .filter(request_id__in=[*changing, *redrawn], status__in=LIVE_PLACEMENT_STATUSES)
             .order_by("pk")
             .values_list("pk", "request_id", "plek_id", "status")
         }
@@ -518,7 +531,24 @@ def store_result(
             ):
                 continue  # Changed since loading, or declined there before.
             new_assignments.append(assignment)
-        _check_draws(new_assignments, loaded.problem)
+        kept = {
+            live[r].pk: wanted[r]
+            for r in redrawn
+            if r in live and live[r].plek_id == wanted[r].plek_id
+        }
+        _check_draws([*new_assignments, *kept.values()], loaded.problem)
+        if kept:
+            PlacementSupervision.objects.filter(placement_id__in=kept).delete()
+            PlacementSupervision.objects.bulk_create(
+                PlacementSupervision(
+                    placement_id=placement_id,
+                    source_id=d.source_id,
+                    load_hours=_decimal(d.load_hours, 2),
+                    source_hours=_decimal(d.source_hours, 4),
+                )
+                for placement_id, a in kept.items()
+                for d in a.draws
+            )
         # PostgreSQL returns the new ids from a bulk insert (and SQLite 3.35+ does too).
         created = Placement.objects.bulk_create(
             Placement(

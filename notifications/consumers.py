@@ -236,15 +236,19 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
         self.last_seq: int | None = None  # None until the catch-up is done.
         self.sending = asyncio.Lock()
         user = self.scope.get("user")
-        if not origin_allowed(self.scope):
-            return await self.refuse(FORBIDDEN, "origin not allowed")
+        # Who first (401), then from where (403): a client without a token must learn that it
+        # needs one, not that its origin is wrong.
         if user is None or not user.is_authenticated:
-            return await self.refuse(NOT_AUTHENTICATED, "not authenticated")
+            return await self.refuse(NOT_AUTHENTICATED, "Not authenticated: send a token.")
+        if not origin_allowed(self.scope):
+            return await self.refuse(FORBIDDEN, "This origin may not open a stream.")
         if not await database_sync_to_async(self.authorise)(user):
-            return await self.refuse(FORBIDDEN, "not allowed to see this stream")
+            return await self.refuse(FORBIDDEN, "You may not see this stream.")
         since = self.since()
         if since is False:
-            return await self.refuse(BAD_REQUEST, "since must be a non-negative integer")
+            return await self.refuse(
+                BAD_REQUEST, "The since parameter must be a whole number, 0 or more."
+            )
 
         # Join first, then read the database: an event committed in between is in both, and
         # the seq check drops the second copy. Live messages wait in the channel layer until
@@ -253,7 +257,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(self.group, self.channel_name)
         except LAYER_ERRORS as exc:
             log.warning("channel layer unavailable at connect: %r", exc)
-            return await self.refuse(TRY_AGAIN, "live stream unavailable, try again")
+            return await self.refuse(TRY_AGAIN, "The live stream is unavailable; try again.")
         self.joined = True
         await self.accept()
         if since is None:
@@ -281,7 +285,7 @@ class EventStreamConsumer(AsyncJsonWebsocketConsumer):
                     # Not even subscribed yet (the pub/sub layer subscribes before connect):
                     # refuse the handshake with "try again later".
                     self.base_send = send
-                    await self.refuse(TRY_AGAIN, "live stream unavailable, try again")
+                    await self.refuse(TRY_AGAIN, "The live stream is unavailable; try again.")
         except OSError:  # The client went away while we were sending (uvicorn's
             pass  # ClientDisconnected); nothing left to do.
 

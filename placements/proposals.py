@@ -29,6 +29,24 @@ _ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
     ),
 }
 
+# The verb a user reads for each transition ("accept this placement").
+_VERB = {
+    PlacementStatus.ACCEPTED: "accept",
+    PlacementStatus.DECLINED: "decline",
+    PlacementStatus.CONFIRMED: "confirm",
+    PlacementStatus.WITHDRAWN: "withdraw",
+    PlacementStatus.EXPIRED: "expire",
+}
+
+
+def _refusal(current: str, to: str, allowed_from: frozenset[str]) -> str:
+    """Why a placement in state `current` cannot go to `to`, as a sentence."""
+    if current == to:
+        return f"This placement is already {to}."
+    allowed = " or ".join(sorted(allowed_from))
+    return f"This placement is {current}; only a {allowed} placement can be {to}."
+
+
 # Transitions after which the request needs a (new) place.
 _REQUEUE = {PlacementStatus.DECLINED, PlacementStatus.EXPIRED, PlacementStatus.WITHDRAWN}
 
@@ -69,13 +87,12 @@ def _transition(
             party, allowed_from = _ALLOWED[to]
             actor = _party_of(placement, by)
             if actor is None or (party != "any" and actor != party):
-                raise NotPermitted(f"Your organisation cannot make a placement {to}.")
+                raise NotPermitted(f"Your organisation may not {_VERB[to]} this placement.")
         else:
             allowed_from = frozenset({PlacementStatus.PROPOSED})  # the system expires proposals
         if placement.status not in allowed_from:
             raise InvalidTransition(
-                f"A {placement.status} placement cannot become {to}.",
-                current_state=placement.status,
+                _refusal(placement.status, to, allowed_from), current_state=placement.status
             )
         now = timezone.now()
         placement.status = to

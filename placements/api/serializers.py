@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from placements import selectors
+from placements.api.fields import KnownIdField, ModelSerializer, PostcodeAreaField
 from placements.domain import OrganisationKind, Sector, iso_week_span
 from placements.models import (
     DoelgroepSetting,
@@ -66,13 +67,13 @@ class DatesInOrderMixin:
 # --- Reference data -------------------------------------------------------------------
 
 
-class DoelgroepSettingSerializer(serializers.ModelSerializer):
+class DoelgroepSettingSerializer(ModelSerializer):
     class Meta:
         model = DoelgroepSetting
         fields = ["doelgroep", "default_load_hours"]
 
 
-class RegionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class RegionSerializer(StrictFieldsMixin, ModelSerializer):
     doelgroep_settings = DoelgroepSettingSerializer(many=True, read_only=True)
 
     class Meta:
@@ -90,19 +91,19 @@ class RegionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "code", "name", "last_event_seq"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "region"]
 
 
-class OpleidingSerializer(serializers.ModelSerializer):
+class OpleidingSerializer(ModelSerializer):
     class Meta:
         model = Opleiding
         fields = ["id", "code", "name", "niveau", "leerweg"]
 
 
-class PostcodeAreaSerializer(serializers.ModelSerializer):
+class PostcodeAreaSerializer(ModelSerializer):
     class Meta:
         model = PostcodeArea
         fields = ["code", "latitude", "longitude", "municipality"]
@@ -117,7 +118,7 @@ class MeSerializer(serializers.Serializer):
 # --- Locations, plekken, sources ------------------------------------------------------
 
 
-class LocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class LocationSerializer(StrictFieldsMixin, ModelSerializer):
     class Meta:
         model = Location
         fields = [
@@ -137,11 +138,9 @@ class LocationSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         }
 
 
-class PlekSerializer(StrictFieldsMixin, DatesInOrderMixin, serializers.ModelSerializer):
-    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.none())
-    opleidingen = serializers.PrimaryKeyRelatedField(
-        queryset=Opleiding.objects.all(), many=True, allow_empty=False
-    )
+class PlekSerializer(StrictFieldsMixin, DatesInOrderMixin, ModelSerializer):
+    location = KnownIdField(queryset=Location.objects.none())
+    opleidingen = KnownIdField(queryset=Opleiding.objects.all(), many=True, allow_empty=False)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     location_name = serializers.CharField(source="location.name", read_only=True)
 
@@ -175,15 +174,9 @@ class PlekSerializer(StrictFieldsMixin, DatesInOrderMixin, serializers.ModelSeri
             self.fields["location"].queryset = selectors.locations_writable_by(user)
 
 
-class SupervisionSourceSerializer(
-    StrictFieldsMixin, DatesInOrderMixin, serializers.ModelSerializer
-):
-    location = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.none(), required=False, allow_null=True
-    )
-    plek = serializers.PrimaryKeyRelatedField(
-        queryset=Plek.objects.none(), required=False, allow_null=True
-    )
+class SupervisionSourceSerializer(StrictFieldsMixin, DatesInOrderMixin, ModelSerializer):
+    location = KnownIdField(queryset=Location.objects.none(), required=False, allow_null=True)
+    plek = KnownIdField(queryset=Plek.objects.none(), required=False, allow_null=True)
 
     class Meta:
         model = SupervisionSource
@@ -222,9 +215,9 @@ class SupervisionSourceSerializer(
 # --- Requests -------------------------------------------------------------------------
 
 
-class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, serializers.ModelSerializer):
-    home_postcode = serializers.SlugRelatedField(
-        slug_field="code", queryset=PostcodeArea.objects.all(), help_text="Four digits, e.g. 3511."
+class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, ModelSerializer):
+    home_postcode = PostcodeAreaField(
+        queryset=PostcodeArea.objects.all(), help_text="Four digits, e.g. 3511."
     )
     acceptable_sectors = serializers.ListField(
         child=serializers.ChoiceField(choices=Sector.choices),
@@ -303,7 +296,7 @@ class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, serialize
 # --- Placements -----------------------------------------------------------------------
 
 
-class DrawSerializer(serializers.ModelSerializer):
+class DrawSerializer(ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
     source_kind = serializers.CharField(source="source.kind", read_only=True)
 
@@ -312,7 +305,7 @@ class DrawSerializer(serializers.ModelSerializer):
         fields = ["source", "source_name", "source_kind", "load_hours", "source_hours"]
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(ModelSerializer):
     draws = DrawSerializer(many=True, read_only=True)
     student_pseudonym = serializers.CharField(source="request.student_pseudonym", read_only=True)
     school = serializers.IntegerField(source="request.school_id", read_only=True)

@@ -180,7 +180,7 @@ def test_manage_py_allocate_reports_a_failure_as_a_sentence(region_with_work):
         call_command("allocate", "--region", region_with_work.code, stdout=StringIO())
 
     message = str(refused.value)
-    assert message.startswith("Allocation run ") and " failed: " in message
+    assert message.startswith("Allocation run ") and " failed. The database " in message
     assert "Traceback" not in message and "disk full" not in message
 
 

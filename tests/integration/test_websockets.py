@@ -71,6 +71,10 @@ def test_the_real_server_refuses_strangers(region, asgi_server):
             "no credentials": await refusal_status(
                 server.ws(f"/ws/v1/organisations/{school}/"), origin=server.origin
             ),
+            # A script without a token sends no Origin either: it must hear 401, not 403.
+            "no credentials, no origin": await refusal_status(
+                server.ws(f"/ws/v1/organisations/{school}/")
+            ),
             "foreign origin": await refusal_status(
                 server.ws(f"/ws/v1/organisations/{school}/?token={token['alice']}"),
                 origin="https://evil.example",
@@ -91,6 +95,7 @@ def test_the_real_server_refuses_strangers(region, asgi_server):
 
     assert asyncio.run(scenario()) == {
         "no credentials": 401,
+        "no credentials, no origin": 401,
         "foreign origin": 403,
         "another school's stream": 403,
         "own stream": "accepted",

@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             except AllocationFailed as exc:
                 raise CommandError(
-                    f"Allocation run {exc.run.pk} in {region.name} failed: {exc.message}"
+                    f"Allocation run {exc.run.pk} in {region.name} failed. {exc.message}"
                 ) from None
             bar.update(task, description="done", completed=1.0)
 

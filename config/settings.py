@@ -1,8 +1,8 @@
 """Leerplek settings, all from the environment (see config/env.py and docs/operations.md).
 
 With no DATABASE_URL and REDIS_URL the service runs on embedded defaults (SQLite, an
-in-memory channel layer, Celery tasks run in-process) so a newcomer can try it with nothing
-installed. LEERPLEK_ENV=production switches on the hardened mode that passes
+in-memory channel layer, a Celery worker and beat in the web process) so a newcomer can try
+it with nothing installed. LEERPLEK_ENV=production switches on the hardened mode that passes
 `manage.py check --deploy`.
 """
 

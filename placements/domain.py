@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 from django.db import models
 
@@ -60,6 +61,18 @@ class Doelgroep(models.TextChoices):
     HERINTREDER = "herintreder", "Herintreder (returner)"
     ANDERSTALIG = "anderstalig", "Anderstalige student (non-native speaker)"
     STARTER = "starter", "Starter"
+
+
+# Supervision hours a week each doelgroep needs when a new region has not set its own
+# (coordinators change them per region; the demo region uses the same values).
+DEFAULT_DOELGROEP_LOADS: dict[str, Decimal] = {
+    Doelgroep.EERSTEJAARS: Decimal("4"),
+    Doelgroep.OUDEREJAARS: Decimal("2"),
+    Doelgroep.ZIJ_INSTROMER: Decimal("3"),
+    Doelgroep.HERINTREDER: Decimal("2"),
+    Doelgroep.ANDERSTALIG: Decimal("5"),
+    Doelgroep.STARTER: Decimal("3"),
+}
 
 
 class SupervisionKind(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -17,18 +18,21 @@ from django.utils import timezone
 from coordination.triggers import request_allocation
 from notifications.outbox import record_event
 from placements.domain import (
+    DEFAULT_DOELGROEP_LOADS,
     LIVE_PLACEMENT_STATUSES,
     LOCATION_KINDS,
     OrganisationKind,
     PlacementStatus,
     PlekStatus,
     RequestStatus,
+    Role,
     SupervisionKind,
 )
 from placements.errors import DomainValidationError, FieldError, InvalidTransition
 from placements.models import (
     DoelgroepSetting,
     Location,
+    Membership,
     Opleiding,
     Organisation,
     Placement,
@@ -415,3 +419,60 @@ def region_update_settings(
             region_id=region.pk, type="region.settings_changed", payload={"region_id": region.pk}
         )
     return region
+
+
+# --- Setting up a region (manage.py create_region, create_organisation) ----------------
+
+
+def region_create(*, code: str, name: str) -> Region:
+    """A new arbeidsmarktregio with the default supervision need per doelgroep."""
+    if Region.objects.filter(code=code).exists():
+        raise DomainValidationError.single("code", "exists", f"Region {code} exists already.")
+    with transaction.atomic():
+        region = Region.objects.create(code=code, name=name)
+        DoelgroepSetting.objects.bulk_create(
+            DoelgroepSetting(region=region, doelgroep=doelgroep, default_load_hours=hours)
+            for doelgroep, hours in DEFAULT_DOELGROEP_LOADS.items()
+        )
+    return region
+
+
+def organisation_create(
+    *,
+    region: Region,
+    name: str,
+    kind: str,
+    admin_username: str,
+    admin_email: str,
+    admin_password: str,
+) -> tuple[Organisation, AbstractBaseUser]:
+    """A school, care organisation or coordination office with its first administrator."""
+    User = get_user_model()
+    errors = []
+    if kind not in OrganisationKind.values:
+        errors.append(
+            FieldError(
+                "kind",
+                "invalid",
+                f"Kind {kind} is not one of {', '.join(OrganisationKind.values)}.",
+            )
+        )
+    if Organisation.objects.filter(region=region, name=name).exists():
+        errors.append(
+            FieldError("name", "exists", f"{region.name} has an organisation {name} already.")
+        )
+    if User.objects.filter(username=admin_username).exists():
+        errors.append(
+            FieldError("admin_username", "exists", f"User {admin_username} exists already.")
+        )
+    if errors:
+        raise DomainValidationError(errors)
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            region=region, name=name, kind=kind, contact_email=admin_email
+        )
+        user = User.objects.create_user(
+            username=admin_username, email=admin_email, password=admin_password
+        )
+        Membership.objects.create(user=user, organisation=organisation, role=Role.ADMIN)
+    return organisation, user

@@ -3,7 +3,7 @@
 Without REDIS_URL there is no broker and no separate worker process. Rather than running
 tasks eagerly inside the request that enqueues them (an allocation run inside a school's
 POST, a failure with nobody to retry it, no periodic sweeps), the web process starts one
-Celery worker (solo pool) on the in-memory transport and Celery's own threaded beat. Tasks
+Celery worker (a pool of threads) on the in-memory transport and Celery's own threaded beat. Tasks
 then retry, back off and run on their schedule exactly as they do with a real broker; what
 the in-memory queue loses at a restart, the database still knows (pending regions,
 unpublished events) and the sweepers find it.
@@ -30,11 +30,12 @@ def start() -> bool:
 
     from config.celery import app
 
-    # Celery's own threaded runner for a worker inside another program (its test worker
-    # does the same); solo pool: one task at a time, in this thread.
+    # A worker inside another program, as Celery's own test worker runs it. Thread pool of
+    # three: a capacity report (seconds of CPU) must not hold up a region's run or the
+    # notifications behind it, as separate worker processes would not in a deployment.
     worker = app.WorkController(
-        pool="solo",
-        concurrency=1,
+        pool="threads",
+        concurrency=3,
         loglevel="INFO",
         logfile=None,
         queues=["default", "allocation", "analysis"],
@@ -49,6 +50,9 @@ def start() -> bool:
         app, thread=True, schedule_filename=str(settings.VAR_DIR / "celerybeat-schedule")
     )
     beat.daemon = True
+    # The periodic tasks run every few seconds: log what fails, not every success.
+    for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     worker_thread.start()
     beat.start()
     _threads.extend([worker_thread, beat])

@@ -22,7 +22,7 @@ from coordination import engine, scenarios
 from coordination.engine.jsonio import problem_to_dict, result_from_dict, result_to_dict
 from coordination.loading import load_problem
 from coordination.models import AnalysisJob, AnalysisKind, RunStatus
-from notifications.outbox import record_event
+from events.outbox import record_event
 from placements.models import Region
 
 log = logging.getLogger(__name__)
@@ -70,15 +70,12 @@ def analysis_request(
             state_key=state_key,
             requested_by=user if getattr(user, "pk", None) else None,
         )
+        # The workers app enqueues the job when this event commits (WorkersConfig.ready).
         record_event(
             region_id=region.pk,
             type="analysis.queued",
             payload={"job_id": job.pk, "kind": kind},
         )
-        from workers.tasks import run_analysis
-
-        job_id = job.pk
-        transaction.on_commit(lambda: run_analysis.delay(job_id), robust=True)
     return job, True
 
 

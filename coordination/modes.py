@@ -18,31 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from events import registry
+
 FULL = "full"
 INCREMENTAL = "incremental"
 FULL_RUN_INTERVAL = dt.timedelta(minutes=10)
 REOPTIMISE_REASON = "allocation.reoptimise"
 MANUAL_REASON = "manual"  # a coordinator's "run now", or manage.py allocate
 
-# Events that only add demand, or fix a proposal where it already is.
-_ADD_ONLY = frozenset({"request.submitted", "placement.accepted", "placement.confirmed"})
-# Events the runs write themselves (a placement.withdrawn with a run_id is a run moving
-# one of its own proposals).
-_RUNS_OWN = frozenset(
-    {
-        "allocation.queued",
-        "allocation.started",
-        "allocation.progress",
-        "allocation.finished",
-        "allocation.failed",
-        "placement.proposed",
-    }
-)
-# Capacity reports and scenarios solve copies; the region itself does not change.
-_ANALYSES = frozenset(
-    {"analysis.queued", "analysis.progress", "analysis.finished", "analysis.failed"}
-)
-IGNORED_EVENT_TYPES = _ADD_ONLY | _RUNS_OWN | _ANALYSES
+# Events an incremental run absorbs whatever their payload: the database query for the
+# events since the previous run leaves them out (events/registry.py says which).
+IGNORED_EVENT_TYPES = registry.ALWAYS_ABSORBABLE
 # An ouderejaars placed at a location brings student-ondersteuner hours for the eerstejaars
 # there, so a new peer mentor request can make room for requests left unplaced.
 NEW_PEER_MENTOR = "a new peer mentor request"
@@ -71,9 +57,7 @@ def choose_mode(
     if started is None or now - started > FULL_RUN_INTERVAL:
         return FULL, "the last full run is older than the re-optimisation interval"
     for type, payload in events_since:
-        if type in IGNORED_EVENT_TYPES:
-            continue
-        if type == "placement.withdrawn" and "run_id" in payload:
+        if registry.absorbable(type, payload):
             continue
         return FULL, f"{type} since the previous run"
     return INCREMENTAL, "only new requests and answers since the previous run"

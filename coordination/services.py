@@ -39,21 +39,16 @@ from coordination.loading import (
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.triggers import DatabaseClock, request_allocation
-from notifications.models import Event
-from notifications.outbox import NewEvent, record_event, record_events
+from events.models import Event
+from events.outbox import NewEvent, record_event, record_events
+from placements import lifecycle
 from placements.domain import (
     LIVE_PLACEMENT_STATUSES,
     PlacementStatus,
     PlekStatus,
     RequestStatus,
 )
-from placements.models import (
-    Placement,
-    PlacementRequest,
-    PlacementSupervision,
-    Plek,
-    Region,
-)
+from placements.models import Placement, PlacementRequest, Plek, Region
 
 Progress = Callable[[str, float], None]
 log = logging.getLogger(__name__)
@@ -342,6 +337,13 @@ def _check_draws(assignments: list[engine.Assignment], problem: engine.Problem) 
                 )
 
 
+def _draw_specs(assignment: engine.Assignment) -> tuple[lifecycle.DrawSpec, ...]:
+    return tuple(
+        lifecycle.DrawSpec(d.source_id, _decimal(d.load_hours, 2), _decimal(d.source_hours, 4))
+        for d in assignment.draws
+    )
+
+
 def _draw_key(draws: tuple[engine.Draw, ...]) -> frozenset[tuple[int, float]]:
     return frozenset((d.source_id, round(d.load_hours, 2)) for d in draws)
 
@@ -376,7 +378,7 @@ def store_result(
         # Only the requests whose placement this result changes are locked and written: a
         # region holds thousands of requests, and most runs add a few proposals. First an
         # unlocked read finds them; then, in the lock order used everywhere (plek, request,
-        # placement; see placements/proposals.py), their rows are locked and read again.
+        # placement; see placements/lifecycle.py), their rows are locked and read again.
         fixed_when_loaded = {(e.request_id, e.plek_id) for e in loaded.problem.existing if e.fixed}
         seen = dict(
             Placement.objects.filter(
@@ -475,45 +477,25 @@ def store_result(
             ).values_list("pk", "organisation_id")
         )
 
+        def audience(request_id: int, plek_id: int) -> list[int]:
+            return [requests[request_id].school_id, owner_of[plek_id]]
+
         # Proposals the engine moved or dropped are withdrawn (fixed ones it never touches).
-        # Written in bulk: a run after a burst of submissions proposes dozens at once, and the
-        # next run waits for this one.
+        # Written in bulk (placements/lifecycle.py): a run after a burst of submissions
+        # proposes dozens at once, and the next run waits for this one.
         now = timezone.now()
-        withdrawn = [
-            placement
-            for request_id, placement in live.items()
-            if placement.status == PlacementStatus.PROPOSED
-            and (request_id not in wanted or wanted[request_id].plek_id != placement.plek_id)
-        ]
-        if withdrawn:
-            Placement.objects.filter(pk__in=[p.pk for p in withdrawn]).update(
-                status=PlacementStatus.WITHDRAWN, updated_at=now
-            )
-            PlacementRequest.objects.filter(pk__in=[p.request_id for p in withdrawn]).update(
-                status=RequestStatus.OPEN, updated_at=now
-            )
+        events += lifecycle.placements_withdraw_for_run(
+            run_id=run.pk,
+            placements=[
+                (p.pk, request_id, p.plek_id)
+                for request_id, p in live.items()
+                if p.status == PlacementStatus.PROPOSED
+                and (request_id not in wanted or wanted[request_id].plek_id != p.plek_id)
+            ],
+            audience=audience,
+            now=now,
+        )
 
-        def placement_event(
-            type: str, placement: _LivePlacement | Placement, **extra: str
-        ) -> NewEvent:
-            return NewEvent(
-                type=type,
-                payload={
-                    "placement_id": placement.pk,
-                    "request_id": placement.request_id,
-                    "plek_id": placement.plek_id,
-                    **extra,
-                    "run_id": run.pk,
-                },
-                audience=[requests[placement.request_id].school_id, owner_of[placement.plek_id]],
-            )
-
-        events += [
-            placement_event("placement.withdrawn", p, status=PlacementStatus.WITHDRAWN)
-            for p in withdrawn
-        ]
-
-        expires_at = now + dt.timedelta(days=run.region.proposal_expiry_days)
         new_assignments = []
         for request_id in changing:
             assignment = wanted.get(request_id)
@@ -537,44 +519,19 @@ def store_result(
             if r in live and live[r].plek_id == wanted[r].plek_id
         }
         _check_draws([*new_assignments, *kept.values()], loaded.problem)
-        if kept:
-            PlacementSupervision.objects.filter(placement_id__in=kept).delete()
-            PlacementSupervision.objects.bulk_create(
-                PlacementSupervision(
-                    placement_id=placement_id,
-                    source_id=d.source_id,
-                    load_hours=_decimal(d.load_hours, 2),
-                    source_hours=_decimal(d.source_hours, 4),
-                )
-                for placement_id, a in kept.items()
-                for d in a.draws
-            )
-        # PostgreSQL returns the new ids from a bulk insert (and SQLite 3.35+ does too).
-        created = Placement.objects.bulk_create(
-            Placement(
-                request_id=a.request_id,
-                plek_id=a.plek_id,
-                status=PlacementStatus.PROPOSED,
-                allocation_run=run,
-                expires_at=expires_at,
-            )
-            for a in new_assignments
+        lifecycle.placements_redraw(draws={pk: _draw_specs(a) for pk, a in kept.items()})
+        created, proposed_events = lifecycle.placements_propose(
+            run_id=run.pk,
+            proposals=[
+                lifecycle.ProposalSpec(a.request_id, a.plek_id, _draw_specs(a))
+                for a in new_assignments
+            ],
+            expires_at=now + dt.timedelta(days=run.region.proposal_expiry_days),
+            audience=audience,
+            now=now,
         )
-        PlacementSupervision.objects.bulk_create(
-            PlacementSupervision(
-                placement=placement,
-                source_id=d.source_id,
-                load_hours=_decimal(d.load_hours, 2),
-                source_hours=_decimal(d.source_hours, 4),
-            )
-            for placement, a in zip(created, new_assignments, strict=True)
-            for d in a.draws
-        )
-        PlacementRequest.objects.filter(pk__in=[a.request_id for a in new_assignments]).update(
-            status=RequestStatus.PROPOSED, updated_at=now
-        )
+        events += proposed_events
         proposed = len(created)
-        events += [placement_event("placement.proposed", p) for p in created]
 
         UnplacedRequest.objects.bulk_create(
             UnplacedRequest(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models.functions import Now
 
 from coordination.models import AllocationQueue
+from events import registry
+from events.models import Event
 
 
 class DatabaseClock(Now):
@@ -53,8 +57,28 @@ def request_allocation(*, region_id: int, reason: str) -> None:
         )
         if queue.pending:
             return
-    from workers.tasks import allocate_region
-
     # robust: a broker hiccup must not turn a committed change into an error for the user;
     # the sweeper finds the pending region anyway.
-    transaction.on_commit(lambda: allocate_region.delay(region_id), robust=True)
+    for enqueue in _enqueuers:
+        transaction.on_commit(lambda e=enqueue: e(region_id), robust=True)
+
+
+# Who starts a run once a region turned pending: the workers app registers its task here
+# (WorkersConfig.ready), so this layer never imports the tasks above it.
+_enqueuers: list[Callable[[int], None]] = []
+
+
+def on_allocation_requested(enqueue: Callable[[int], None]) -> None:
+    if enqueue not in _enqueuers:
+        _enqueuers.append(enqueue)
+
+
+def runs_for_events(events: list[Event]) -> None:
+    """Subscriber of the outbox (CoordinationConfig.ready): events whose type asks for a run
+    (events/registry.py) mark their region, in the transaction that records them."""
+    reasons: dict[int, str] = {}
+    for event in events:
+        if event.region_id not in reasons and registry.asks_run(event.type, event.payload):
+            reasons[event.region_id] = event.type
+    for region_id, reason in reasons.items():
+        request_allocation(region_id=region_id, reason=reason)

@@ -5,13 +5,6 @@ from django.contrib import admin
 from notifications import models
 
 
-@admin.register(models.Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ["region", "seq", "type", "created_at", "published_at"]
-    list_filter = ["region", "type"]
-    readonly_fields = [f.name for f in models.Event._meta.fields]
-
-
 @admin.register(models.Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "title", "created_at", "read_at", "emailed_at"]

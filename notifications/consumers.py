@@ -44,10 +44,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from redis.exceptions import RedisError
 
+from events.groups import organisation_group, region_group
+from events.models import Event
+from events.publishing import event_message
 from notifications.auth import origin_allowed
-from notifications.groups import organisation_group, region_group
-from notifications.models import Event
-from notifications.publishing import event_message
 from placements.domain import OrganisationKind
 from placements.models import Region
 from placements.selectors import organisation_of

@@ -13,33 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
-from notifications.models import Event, Notification
+from events import registry
+from events.models import Event
+from events.registry import NOTIFY_BOTH, NOTIFY_CARE, NOTIFY_COORDINATORS, NOTIFY_SCHOOL
+from notifications.models import Notification
 from placements.domain import OrganisationKind
 from placements.models import Organisation, Placement
-
-# Event types that someone has to hear about, and who: the care organisation, the school,
-# or the region's coordinators. Region events notify only when their payload says so
-# (coordinator_alert): a run that fails after a success, a run that succeeds after failures.
-NOTIFY = {
-    "placement.proposed": "care",
-    "placement.accepted": "school",
-    "placement.declined": "school",
-    "placement.confirmed": "care",
-    "placement.expired": "both",
-    "placement.withdrawn": "both",
-    "allocation.failed": "coordinators",
-    "allocation.finished": "coordinators",
-}
-
-
-def coordinator_alert(event: Event) -> bool:
-    if event.type == "allocation.failed":
-        return event.payload.get("reason") != "superseded" and bool(
-            event.payload.get("first_failure")
-        )
-    if event.type == "allocation.finished":
-        return bool(event.payload.get("recovered"))
-    return False
 
 
 def _region_message(event: Event, region_name: str) -> Message:
@@ -114,11 +93,15 @@ def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
     connection per user and event kept the notification worker busy for seconds.
     Returns the notifications of the (user, event) pairs that had none when it looked.
     """
-    events = [
-        e for e in Event.objects.filter(pk__in=event_ids).select_related("region")
-        .order_by("region_id", "seq")
-        if e.type in NOTIFY and (NOTIFY[e.type] != "coordinators" or coordinator_alert(e))
-    ]  # fmt: skip
+    # Who hears of what: events/registry.py (notify, notify_when).
+    who_of = {
+        e.pk: who
+        for e in Event.objects.filter(pk__in=event_ids).only("pk", "type", "payload")
+        if (who := registry.notifies(e.type, e.payload))
+    }
+    events = list(
+        Event.objects.filter(pk__in=who_of).select_related("region").order_by("region_id", "seq")
+    )
     if not events:
         return []
     placements = Placement.objects.select_related(
@@ -126,20 +109,20 @@ def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
     ).in_bulk([e.payload["placement_id"] for e in events if "placement_id" in e.payload])
     coordinators: dict[int, list[int]] = {}  # region id -> coordination organisation ids
     for org_id, region_id in Organisation.objects.filter(
-        region_id__in={e.region_id for e in events if NOTIFY[e.type] == "coordinators"},
+        region_id__in={e.region_id for e in events if who_of[e.pk] == NOTIFY_COORDINATORS},
         kind=OrganisationKind.COORDINATION,
     ).values_list("pk", "region_id"):
         coordinators.setdefault(region_id, []).append(org_id)
     recipients: dict[int, list[int]] = {}  # event id -> organisation ids
     for event in events:
-        who = NOTIFY[event.type]
-        if who == "coordinators":
+        who = who_of[event.pk]
+        if who == NOTIFY_COORDINATORS:
             recipients[event.pk] = coordinators.get(event.region_id, [])
             continue
         placement = placements[event.payload["placement_id"]]
         recipients[event.pk] = [
-            *([placement.plek.organisation_id] if who in ("care", "both") else []),
-            *([placement.request.school_id] if who in ("school", "both") else []),
+            *([placement.plek.organisation_id] if who in (NOTIFY_CARE, NOTIFY_BOTH) else []),
+            *([placement.request.school_id] if who in (NOTIFY_SCHOOL, NOTIFY_BOTH) else []),
         ]
     users_of: dict[int, list[Any]] = {}
     for user in (

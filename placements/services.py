@@ -1,13 +1,14 @@
 """Use cases that change placements data. Each runs in one transaction and records its events.
 
 Callers pass the acting organisation explicitly; owners are never taken from user input.
+Each change records its event (events/registry.py says which ask for an allocation run).
 Cross-object rules (a plek's location is the organisation's own, preferences stay in the
 region) are checked here under row locks; single-row invariants are database constraints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,14 +16,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from coordination.triggers import request_allocation
-from notifications.outbox import record_event
+from events.outbox import NewEvent, record_event, record_events
+from placements import lifecycle
 from placements.domain import (
     DEFAULT_DOELGROEP_LOADS,
     LIVE_PLACEMENT_STATUSES,
     LOCATION_KINDS,
     OrganisationKind,
-    PlacementStatus,
     PlekStatus,
     RequestStatus,
     Role,
@@ -44,17 +44,6 @@ from placements.models import (
 )
 
 MAX_PREFERENCES = 10
-
-
-def _changed(
-    *, region_id: int, type: str, payload: dict[str, Any], audience: Iterable[int] = ()
-) -> None:
-    """Record the change's event and ask for an allocation run, in the change's transaction.
-
-    Every change a service makes alters what allocation sees, so the two always go together.
-    """
-    record_event(region_id=region_id, type=type, payload=payload, audience=audience)
-    request_allocation(region_id=region_id, reason=type)
 
 
 def _request_event_payload(request: PlacementRequest) -> dict[str, Any]:
@@ -117,7 +106,7 @@ def request_submit(
             created_by=created_by if created_by and created_by.pk else None,
         )
         _set_preferences(request, preferences)
-        _changed(
+        record_event(
             region_id=request.region_id,
             type="request.submitted",
             payload=_request_event_payload(request),
@@ -147,7 +136,7 @@ def request_update(
         request.save()
         if preferences is not None:
             _set_preferences(request, preferences)
-        _changed(
+        record_event(
             region_id=request.region_id,
             type="request.changed",
             payload=_request_event_payload(request),
@@ -169,19 +158,25 @@ def request_withdraw(*, request: PlacementRequest) -> PlacementRequest:
             .filter(request=request, status__in=LIVE_PLACEMENT_STATUSES)
             .select_related("plek")
         )
-        audience = {request.school_id}
-        for placement in live:
-            placement.status = PlacementStatus.WITHDRAWN
-            placement.answered_at = placement.answered_at or timezone.now()
-            placement.save(update_fields=["status", "answered_at", "updated_at"])
-            audience.add(placement.plek.organisation_id)
+        # Each placement it ends is announced as withdrawn, so its care organisation hears.
+        ended = lifecycle.placements_withdraw_with_request(
+            request=request, placements=live, now=timezone.now()
+        )
         request.status = RequestStatus.WITHDRAWN
         request.save(update_fields=["status", "updated_at"])
-        _changed(
+        record_events(
             region_id=request.region_id,
-            type="request.withdrawn",
-            payload={**_request_event_payload(request), "placement_ids": [p.pk for p in live]},
-            audience=audience,
+            events=[
+                NewEvent(
+                    type="request.withdrawn",
+                    payload={
+                        **_request_event_payload(request),
+                        "placement_ids": [p.pk for p in live],
+                    },
+                    audience={request.school_id, *(p.plek.organisation_id for p in live)},
+                ),
+                *ended,
+            ],
         )
     return request
 
@@ -202,9 +197,18 @@ def location_create(*, organisation: Organisation, data: dict[str, Any]) -> Loca
 
 
 def location_update(*, location: Location, data: dict[str, Any]) -> Location:
-    for field, value in data.items():
-        setattr(location, field, value)
-    location.save()
+    """Coordinates decide travel distances, so a changed location asks for a run."""
+    with transaction.atomic():
+        location = Location.objects.select_for_update().get(pk=location.pk)
+        for field, value in data.items():
+            setattr(location, field, value)
+        location.save()
+        record_event(
+            region_id=location.organisation.region_id,
+            type="location.changed",
+            payload={"location_id": location.pk, "organisation_id": location.organisation_id},
+            audience=[location.organisation_id],
+        )
     return location
 
 
@@ -228,7 +232,7 @@ def plek_publish(
             **data, organisation=organisation, region_id=organisation.region_id
         )
         plek.opleidingen.set(opleidingen)
-        _changed(
+        record_event(
             region_id=plek.region_id,
             type="plek.published",
             payload={"plek_id": plek.pk, "organisation_id": organisation.pk},
@@ -265,7 +269,7 @@ def plek_update(
         plek.save()
         if opleidingen is not None:
             plek.opleidingen.set(opleidingen)
-        _changed(
+        record_event(
             region_id=plek.region_id,
             type="plek.changed",
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
@@ -287,7 +291,7 @@ def plek_withdraw(*, plek: Plek) -> Plek:
             )
         plek.status = PlekStatus.WITHDRAWN
         plek.save(update_fields=["status", "updated_at"])
-        _changed(
+        record_event(
             region_id=plek.region_id,
             type="plek.removed",
             payload={"plek_id": plek.pk, "organisation_id": plek.organisation_id},
@@ -349,7 +353,7 @@ def source_create(*, organisation: Organisation, data: dict[str, Any]) -> Superv
         source = SupervisionSource.objects.create(
             **{**data, **scope}, organisation=organisation, region_id=organisation.region_id
         )
-        _changed(
+        record_event(
             region_id=source.region_id,
             type="source.published",
             payload={"source_id": source.pk, "organisation_id": organisation.pk},
@@ -374,7 +378,7 @@ def source_update(*, source: SupervisionSource, data: dict[str, Any]) -> Supervi
         for field, value in {**data, **scope}.items():
             setattr(source, field, value)
         source.save()
-        _changed(
+        record_event(
             region_id=source.region_id,
             type="source.changed",
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
@@ -391,7 +395,7 @@ def source_remove(*, source: SupervisionSource) -> SupervisionSource:
             raise InvalidTransition("The source is already removed.", current_state="removed")
         source.active = False
         source.save(update_fields=["active", "updated_at"])
-        _changed(
+        record_event(
             region_id=source.region_id,
             type="source.removed",
             payload={"source_id": source.pk, "organisation_id": source.organisation_id},
@@ -415,7 +419,7 @@ def region_update_settings(
             DoelgroepSetting.objects.update_or_create(
                 region=region, doelgroep=doelgroep, defaults={"default_load_hours": hours}
             )
-        _changed(
+        record_event(
             region_id=region.pk, type="region.settings_changed", payload={"region_id": region.pk}
         )
     return region

@@ -10,9 +10,10 @@ from celery import shared_task
 
 from coordination import analyses
 from coordination import services as coordination
-from notifications import publishing
+from events import publishing, registry
+from events.models import Event
 from notifications import services as notifications
-from placements import proposals
+from placements import lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def sweep_allocations() -> list[int]:
 
 @shared_task(name="workers.tasks.expire_proposals", **_RETRY)
 def expire_proposals() -> int:
-    return len(proposals.placements_expire())
+    return len(lifecycle.placements_expire())
 
 
 @shared_task(name="workers.tasks.publish_events", **_RETRY)
@@ -79,3 +80,21 @@ def publish_events() -> int:
 def notify_events(event_ids: list[int]) -> int:
     """In-app notifications and e-mail for events; once per user, however often delivered."""
     return len(notifications.notifications_for_events(event_ids=event_ids))
+
+
+# --- Enqueuing, for the subscribers registered in WorkersConfig.ready -----------------
+
+
+def enqueue_allocation(region_id: int) -> None:
+    allocate_region.delay(region_id)
+
+
+def enqueue_for_events(events: list[Event]) -> None:
+    """After an outbox commit: one notification task for the events that notify someone,
+    and a job task for each analysis queued."""
+    to_notify = [e.pk for e in events if registry.notifies(e.type, e.payload)]
+    if to_notify:
+        notify_events.delay(to_notify)
+    for event in events:
+        if event.type == "analysis.queued":
+            run_analysis.delay(event.payload["job_id"])

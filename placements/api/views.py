@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from placements import proposals, selectors, services
+from placements import lifecycle, selectors, services
 from placements.api import filters, serializers
 from placements.api.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_PARAMETER
 from placements.api.idempotency import idempotent
@@ -187,7 +187,7 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     @action(detail=True, methods=["post"])
     @idempotent
     def accept(self, request: Request, pk: str) -> Response:
-        return self._answer(proposals.placement_accept)
+        return self._answer(lifecycle.placement_accept)
 
     @extend_schema(request=serializers.DeclineSerializer, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
@@ -195,19 +195,19 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     def decline(self, request: Request, pk: str) -> Response:
         body = serializers.DeclineSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(proposals.placement_decline, reason=body.validated_data["reason"])
+        return self._answer(lifecycle.placement_decline, reason=body.validated_data["reason"])
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def confirm(self, request: Request, pk: str) -> Response:
-        return self._answer(proposals.placement_confirm)
+        return self._answer(lifecycle.placement_confirm)
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_PARAMETER])
     @action(detail=True, methods=["post"])
     @idempotent
     def withdraw(self, request: Request, pk: str) -> Response:
-        return self._answer(proposals.placement_withdraw)
+        return self._answer(lifecycle.placement_withdraw)
 
 
 class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):

@@ -132,7 +132,7 @@ def flush_demo() -> None:
 def _flush(regions: QuerySet[Region]) -> None:
     # Imported here: these apps build on placements, not the other way round.
     from coordination.models import AllocationRun
-    from notifications.models import Event
+    from events.models import Event
 
     with transaction.atomic():
         if Placement.objects.filter(

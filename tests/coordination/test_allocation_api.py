@@ -62,7 +62,7 @@ def test_problem_export_is_for_the_coordinators_own_region_only(client_for, worl
 
 def test_a_coordinator_starts_a_full_run_now_and_asking_again_returns_it(client_for, world):
     from coordination.services import allocation_run_pending
-    from notifications.models import Event
+    from events.models import Event
 
     erin = client_for("erin")
     url = f"/api/v1/allocation-problems/{world.region.pk}/runs/"

@@ -17,7 +17,7 @@ from coordination.services import (
     allocation_run,
     store_result,
 )
-from notifications.models import Event
+from events.models import Event
 from placements.domain import PlacementStatus, RequestStatus
 from placements.models import Placement, PlacementSupervision
 from tests import factories

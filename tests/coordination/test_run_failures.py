@@ -20,7 +20,8 @@ from django.utils import timezone
 from coordination.models import AllocationQueue, AllocationRun, RunStatus
 from coordination.services import allocation_run_pending
 from coordination.triggers import request_allocation
-from notifications.models import Event, Notification
+from events.models import Event
+from notifications.models import Notification
 from placements.models import Placement
 from tests import factories
 

@@ -10,7 +10,7 @@ import pytest
 
 from coordination.analyses import analysis_run
 from coordination.models import AnalysisJob
-from notifications.models import Event
+from events.models import Event
 from placements.models import Placement
 from tests import factories
 

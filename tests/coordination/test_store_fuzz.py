@@ -17,7 +17,7 @@ from coordination import engine
 from coordination.loading import load_problem, stored_result
 from coordination.models import RunStatus
 from coordination.services import allocation_run
-from placements import proposals, services
+from placements import lifecycle, services
 from placements.domain import Doelgroep, PlacementStatus
 from placements.models import Placement, PlacementSupervision
 from tests import factories
@@ -153,9 +153,9 @@ def _replay(world, steps) -> None:
             proposal = Placement.objects.filter(status=PlacementStatus.PROPOSED).first()
             if proposal is not None:
                 if step[1] == "accept":
-                    proposals.placement_accept(placement=proposal, by=world.care)
+                    lifecycle.placement_accept(placement=proposal, by=world.care)
                 else:
-                    proposals.placement_decline(
+                    lifecycle.placement_decline(
                         placement=proposal, by=world.care, reason="Geen plek in het team"
                     )
         else:

@@ -29,7 +29,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from coordination.models import AllocationQueue
-from notifications.models import Event
+from events.models import Event
 from tests import factories
 from tests.integration.conftest import PYTHON, ROOT, free_port, stop, wait_for_port
 

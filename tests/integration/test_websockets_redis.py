@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from notifications.models import Event
+from events.models import Event
 from placements.models import PlacementRequest
 from tests.integration.asgi_server import (  # noqa: F401
     Listener,

@@ -42,8 +42,9 @@ from coordination.services import (
     store_result,
 )
 from coordination.triggers import request_allocation
-from notifications.models import Event
+from events.models import Event
 from placements.domain import LIVE_PLACEMENT_STATUSES, PlacementStatus, RequestStatus
+from placements.lifecycle import placement_accept, placement_decline
 from placements.models import (
     Placement,
     PlacementRequest,
@@ -52,7 +53,6 @@ from placements.models import (
     Region,
     SupervisionSource,
 )
-from placements.proposals import placement_accept, placement_decline
 from placements.services import request_submit
 from tests import factories
 from tests.integration import celery_worker as celery_processes
@@ -789,7 +789,7 @@ def test_a_proposal_the_engine_takes_back_is_announced(world, celery_worker):
 
 # --- Concurrent answers on one plek -------------------------------------------------------
 
-# What each answer does, and from which states it is legal (placements/proposals.py).
+# What each answer does, and from which states it is legal (placements/lifecycle.py).
 ANSWERS = {
     "accept": ("carol", PlacementStatus.ACCEPTED, {PlacementStatus.PROPOSED}),
     "decline": ("carol", PlacementStatus.DECLINED, {PlacementStatus.PROPOSED}),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.core import mail
 
-from notifications.models import Event, Notification
-from notifications.outbox import record_event
+from events.models import Event
+from events.outbox import record_event
+from notifications.models import Notification
 from notifications.services import notifications_for_event, notifications_for_events
 from placements.domain import PlacementStatus
-from placements.proposals import placement_accept
+from placements.lifecycle import placement_accept
 from tests import factories
 
 

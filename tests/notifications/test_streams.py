@@ -17,11 +17,11 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from notifications import outbox
+from events import outbox
+from events.groups import region_group
+from events.models import Event
+from events.publishing import event_message, publish_all_pending, publish_pending
 from notifications.consumers import TAIL_CHECK_SECONDS
-from notifications.groups import region_group
-from notifications.models import Event
-from notifications.publishing import event_message, publish_all_pending, publish_pending
 from tests.notifications.communicator import WebsocketCommunicator
 
 # The consumers read the database from worker threads (database_sync_to_async), which only
@@ -79,14 +79,20 @@ def record(world, audience=(), n: int = 1, publish: bool = True) -> list[int]:
 def _record(world, audience, publish: bool) -> Event:
     if publish:
         return outbox.record_event(
-            region_id=world.region.pk, type="test.happened", payload={"n": 1}, audience=audience
+            region_id=world.region.pk,
+            type="allocation.progress",
+            payload={"n": 1},
+            audience=audience,
         )
     # Same row as record_event writes, without registering the publish after commit.
     original = outbox.publish_after_commit
     outbox.publish_after_commit = lambda: None
     try:
         return outbox.record_event(
-            region_id=world.region.pk, type="test.happened", payload={"n": 1}, audience=audience
+            region_id=world.region.pk,
+            type="allocation.progress",
+            payload={"n": 1},
+            audience=audience,
         )
     finally:
         outbox.publish_after_commit = original

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from notifications.models import Event
+from events.models import Event
 from placements.domain import OrganisationKind, PlekStatus
 from placements.models import (
     Location,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from notifications.models import Event
+from events.models import Event
 from placements.domain import OrganisationKind, PlacementStatus, RequestStatus, SupervisionKind
 from placements.models import (
     DoelgroepSetting,

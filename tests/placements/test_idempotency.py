@@ -14,7 +14,7 @@ from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from notifications.models import Event
+from events.models import Event
 from placements.models import IdempotencyRecord, PlacementRequest, SupervisionSource
 from tests import factories
 

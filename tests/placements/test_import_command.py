@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from notifications.models import Event
+from events.models import Event
 from placements.models import PlacementRequest, Plek
 from tests import factories
 

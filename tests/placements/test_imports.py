@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from notifications.models import Event
+from events.models import Event
 from placements.domain import PlekStatus
 from placements.imports.importers import KINDS, import_rows
 from placements.imports.readers import FileRejected, Row, read_file

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from coordination.loading import load_problem
 from coordination.models import AllocationQueue
-from notifications.models import Event
+from events.models import Event
 from placements.domain import PlacementStatus, RequestStatus
-from placements.proposals import placements_expire
+from placements.lifecycle import placements_expire
 from tests import factories
 
 

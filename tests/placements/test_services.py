@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from notifications.models import Event
+from events.models import Event
 from placements import services
 from placements.errors import DomainValidationError
 from placements.models import Plek, SupervisionSource
@@ -80,3 +80,41 @@ def test_a_docent_begeleider_is_always_the_creating_schools_own(world):
     assert source.school_id == world.school.pk
     assert source.organisation_id == world.school.pk
     assert source.location_id is None
+
+
+def test_moving_a_location_is_announced_and_asks_for_a_run(world):
+    from coordination.models import AllocationQueue
+
+    location = factories.LocationFactory(organisation=world.care)
+
+    services.location_update(location=location, data={"latitude": 52.2, "longitude": 5.3})
+
+    event = Event.objects.get(type="location.changed")
+    assert event.payload == {"location_id": location.pk, "organisation_id": world.care.pk}
+    assert event.audience == [world.care.pk]
+    assert AllocationQueue.objects.get(region=world.region).reason == "location.changed"
+
+
+def test_withdrawing_a_request_tells_the_care_organisation_of_each_placement_it_ends(world):
+    from notifications.models import Notification
+    from notifications.services import notifications_for_events
+
+    placement = factories.PlacementFactory(
+        request=factories.PlacementRequestFactory(school=world.school),
+        plek=factories.PlekFactory(location=factories.LocationFactory(organisation=world.care)),
+        status="accepted",
+    )
+    factories.MembershipFactory(
+        user=factories.UserFactory(username="cora"), organisation=world.care
+    )
+
+    services.request_withdraw(request=placement.request)
+
+    withdrawn = Event.objects.get(type="placement.withdrawn")
+    assert withdrawn.payload["placement_id"] == placement.pk and "run_id" not in withdrawn.payload
+    assert set(withdrawn.audience) == {world.school.pk, world.care.pk}
+    notifications_for_events(event_ids=[withdrawn.pk])
+    told = set(Notification.objects.values_list("user__username", flat=True))
+    assert {"carol", "cora"} <= told  # the care organisation hears of it
+    placement.refresh_from_db()
+    assert placement.status == "withdrawn"

@@ -1,22 +1,28 @@
-"""The proposal workflow: proposed → accepted (care organisation) → confirmed (school).
+"""Every placement transition, in one place: proposed → accepted (care organisation) →
+confirmed (school); declined, expired, withdrawn.
 
 A decline (with a reason), an expiry or a withdrawal frees the seat and the supervision hours
-and re-queues the request, never again to the same plek. Every transition locks the placement
-row, checks who may make it and from which state, and records its event in the same
-transaction; an illegal transition raises InvalidTransition (HTTP 409 with the current state).
+and re-queues the request, never again to the same plek. A party's transition locks the
+placement row, checks who may make it and from which state, and records its event in the
+same transaction; an illegal transition raises InvalidTransition (HTTP 409 with the current
+state). The bulk transitions at the end are an allocation run's (store_result) and a
+request's withdrawal: their callers hold the locks, and they return the events to record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.outbox import record_event
+from events.outbox import NewEvent, record_event
 from placements.domain import OrganisationKind, PlacementStatus, RequestStatus
 from placements.errors import DomainValidationError, InvalidTransition, NotPermitted
-from placements.models import Organisation, Placement, PlacementRequest
+from placements.models import Organisation, Placement, PlacementRequest, PlacementSupervision
 
 # Who may move a placement from which states to which.
 _ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
@@ -46,9 +52,6 @@ def _refusal(current: str, to: str, allowed_from: frozenset[str]) -> str:
     allowed = " or ".join(sorted(allowed_from))
     return f"This placement is {current}; only a {allowed} placement can be {to}."
 
-
-# Transitions after which the request needs a (new) place.
-_REQUEUE = {PlacementStatus.DECLINED, PlacementStatus.EXPIRED, PlacementStatus.WITHDRAWN}
 
 _REQUEST_STATUS_AFTER = {
     PlacementStatus.ACCEPTED: RequestStatus.ACCEPTED,
@@ -119,10 +122,6 @@ def _transition(
             },
             audience=[request.school_id, placement.plek.organisation_id],
         )
-        if to in _REQUEUE:
-            from coordination.triggers import request_allocation
-
-            request_allocation(region_id=request.region_id, reason=f"placement.{to}")
     return placement
 
 
@@ -164,3 +163,154 @@ def placements_expire(*, now: object | None = None) -> list[int]:
             continue  # Answered between the query and the lock: nothing to expire.
         expired.append(placement_id)
     return expired
+
+
+# --- Bulk transitions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawSpec:
+    """Hours a week a placement draws from a source (as the engine returns them, exactly)."""
+
+    source_id: int
+    load_hours: Decimal
+    source_hours: Decimal
+
+
+@dataclass(frozen=True)
+class ProposalSpec:
+    request_id: int
+    plek_id: int
+    draws: tuple[DrawSpec, ...]
+
+
+Audience = Callable[[int, int], list[int]]  # (request id, plek id) -> organisation ids
+
+
+def _event(
+    type: str, pk: int, request_id: int, plek_id: int, audience: Audience, **extra: object
+) -> NewEvent:
+    return NewEvent(
+        type=type,
+        payload={"placement_id": pk, "request_id": request_id, "plek_id": plek_id, **extra},
+        audience=audience(request_id, plek_id),
+    )
+
+
+def _draw_rows(placement_id: int, draws: Sequence[DrawSpec]) -> list[PlacementSupervision]:
+    return [
+        PlacementSupervision(
+            placement_id=placement_id,
+            source_id=d.source_id,
+            load_hours=d.load_hours,
+            source_hours=d.source_hours,
+        )
+        for d in draws
+    ]
+
+
+def placements_withdraw_for_run(
+    *, run_id: int, placements: Sequence[tuple[int, int, int]], audience: Audience, now: datetime
+) -> list[NewEvent]:
+    """A run takes back proposals it moved or dropped; their requests are open again.
+
+    ``placements``: (id, request id, plek id) of proposed placements, locked by the caller.
+    """
+    if not placements:
+        return []
+    Placement.objects.filter(pk__in=[pk for pk, _, _ in placements]).update(
+        status=PlacementStatus.WITHDRAWN, updated_at=now
+    )
+    PlacementRequest.objects.filter(pk__in=[r for _, r, _ in placements]).update(
+        status=RequestStatus.OPEN, updated_at=now
+    )
+    return [
+        _event(
+            "placement.withdrawn",
+            pk,
+            request_id,
+            plek_id,
+            audience,
+            status=PlacementStatus.WITHDRAWN,
+            run_id=run_id,
+        )
+        for pk, request_id, plek_id in placements
+    ]
+
+
+def placements_propose(
+    *,
+    run_id: int,
+    proposals: Sequence[ProposalSpec],
+    expires_at: datetime,
+    audience: Audience,
+    now: datetime,
+) -> tuple[list[Placement], list[NewEvent]]:
+    """A run proposes requests to plekken, with their draws; the requests become proposed.
+
+    Precondition: the caller holds the locks of the plekken, requests and their placements.
+    """
+    # PostgreSQL returns the new ids from a bulk insert (and SQLite 3.35+ does too).
+    created = Placement.objects.bulk_create(
+        Placement(
+            request_id=p.request_id,
+            plek_id=p.plek_id,
+            status=PlacementStatus.PROPOSED,
+            allocation_run_id=run_id,
+            expires_at=expires_at,
+        )
+        for p in proposals
+    )
+    PlacementSupervision.objects.bulk_create(
+        row
+        for placement, p in zip(created, proposals, strict=True)
+        for row in _draw_rows(placement.pk, p.draws)
+    )
+    PlacementRequest.objects.filter(pk__in=[p.request_id for p in proposals]).update(
+        status=RequestStatus.PROPOSED, updated_at=now
+    )
+    events = [
+        _event("placement.proposed", c.pk, c.request_id, c.plek_id, audience, run_id=run_id)
+        for c in created
+    ]
+    return created, events
+
+
+def placements_redraw(*, draws: dict[int, tuple[DrawSpec, ...]]) -> None:
+    """Placements that stay where they are but are carried by other sources now.
+
+    ``draws``: placement id -> its new draws. Precondition: the caller locked the placements.
+    """
+    if not draws:
+        return
+    PlacementSupervision.objects.filter(placement_id__in=draws).delete()
+    PlacementSupervision.objects.bulk_create(
+        row for placement_id, rows in draws.items() for row in _draw_rows(placement_id, rows)
+    )
+
+
+def placements_withdraw_with_request(
+    *, request: PlacementRequest, placements: Sequence[Placement], now: datetime
+) -> list[NewEvent]:
+    """A school withdrew the request: its live placements end with it.
+
+    Precondition: the caller locked the request and these placements (with their plek).
+    """
+    for placement in placements:
+        placement.status = PlacementStatus.WITHDRAWN
+        placement.answered_at = placement.answered_at or now
+        placement.decline_reason = "The school withdrew the request."
+        placement.save(update_fields=["status", "answered_at", "decline_reason", "updated_at"])
+    return [
+        NewEvent(
+            type="placement.withdrawn",
+            payload={
+                "placement_id": p.pk,
+                "request_id": request.pk,
+                "plek_id": p.plek_id,
+                "status": PlacementStatus.WITHDRAWN,
+            },
+            audience=[request.school_id, p.plek.organisation_id],
+        )
+        for p in placements
+    ]

@@ -20,8 +20,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.groups import organisation_group, region_group
-from notifications.models import Event
+from events.groups import organisation_group, region_group
+from events.models import Event
 
 log = logging.getLogger(__name__)
 

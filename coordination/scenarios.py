@@ -11,8 +11,8 @@ from typing import Any
 
 from coordination import engine
 from coordination.engine.scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario
+from core.errors import DomainValidationError, FieldError
 from placements.domain import SupervisionKind
-from placements.errors import DomainValidationError, FieldError
 
 # A safety cap per solve; a job runs in a worker, not inside an HTTP request.
 SCENARIO_TIME_LIMIT = 20.0

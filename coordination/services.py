@@ -303,11 +303,12 @@ def _plan(
     mode, why = modes.choose_mode(
         previous=previous, events_since=events, trigger=trigger, now=timezone.now()
     )
-    if mode != modes.INCREMENTAL:
+    if mode != modes.INCREMENTAL or last is None:
         return mode, why, None
-    result = result_from_dict(
-        AllocationRun.objects.values_list("result", flat=True).get(pk=last["pk"])
-    )
+    stored = AllocationRun.objects.values_list("result", flat=True).get(pk=last["pk"])
+    if stored is None or last["full_run_started_at"] is None:
+        return modes.FULL, "the previous run kept no result", None
+    result = result_from_dict(stored)
     known = {a.request_id for a in result.assignments} | {u.request_id for u in result.unplaced}
     if any(r.peer_mentor and r.id not in known for r in loaded.problem.requests):
         return modes.FULL, modes.NEW_PEER_MENTOR, None
@@ -601,6 +602,7 @@ def allocation_claim(*, region_id: int, owner: str) -> dt.datetime | None:
     lease_until = AllocationQueue.objects.values_list("lease_until", flat=True).get(
         region_id=region_id
     )
+    assert lease_until is not None  # set by the claim above
     return lease_until - LEASE
 
 

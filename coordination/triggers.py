@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Now
@@ -21,7 +23,7 @@ class DatabaseClock(Now):
     lock (Now() is the statement's start, CURRENT_TIMESTAMP the transaction's).
     """
 
-    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return self.as_sql(compiler, connection, template="CLOCK_TIMESTAMP()", **extra_context)
 
 
@@ -60,7 +62,7 @@ def request_allocation(*, region_id: int, reason: str) -> None:
     # robust: a broker hiccup must not turn a committed change into an error for the user;
     # the sweeper finds the pending region anyway.
     for enqueue in _enqueuers:
-        transaction.on_commit(lambda e=enqueue: e(region_id), robust=True)
+        transaction.on_commit(functools.partial(enqueue, region_id), robust=True)
 
 
 # Who starts a run once a region turned pending: the workers app registers its task here

@@ -11,6 +11,7 @@ never imports the ones above it:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -73,10 +74,12 @@ def record_events(*, region_id: int, events: list[NewEvent]) -> list[Event]:
     for e in events:
         event_type(e.type)
     # The region row, through the relation: this layer knows no placements code.
-    Region = Event._meta.get_field("region").related_model
-    region = Region.objects.select_for_update().only("id", "last_event_seq").get(pk=region_id)
-    first = region.last_event_seq + 1
-    Region.objects.filter(pk=region_id).update(last_event_seq=region.last_event_seq + len(events))
+    regions = Event._meta.get_field("region").related_model._default_manager
+    last_seq = (
+        regions.select_for_update().values_list("last_event_seq", flat=True).get(pk=region_id)
+    )
+    first = last_seq + 1
+    regions.filter(pk=region_id).update(last_event_seq=last_seq + len(events))
     created = Event.objects.bulk_create(
         Event(
             region_id=region_id,
@@ -92,5 +95,5 @@ def record_events(*, region_id: int, events: list[NewEvent]) -> list[Event]:
     for handler in _on_record:
         handler(created)
     for handler in _after_commit:
-        transaction.on_commit(lambda h=handler: h(created), robust=True)
+        transaction.on_commit(functools.partial(handler, created), robust=True)
     return created

@@ -227,7 +227,7 @@ def asks_run(name: str, payload: Payload) -> bool:
 ALWAYS_ABSORBABLE = frozenset(t.name for t in _TYPES if t.absorbable is _always)
 
 
-_WHEN = {
+_WHEN: dict[Callable[[Payload], bool], str] = {
     _always: "yes",
     _never: "no",
     _someone_withdrew: "unless a run moved its own proposal",

@@ -147,10 +147,3 @@ class RequestPreferenceAdmin(admin.ModelAdmin):
 class PlacementSupervisionAdmin(admin.ModelAdmin):
     list_display = ["placement", "source", "load_hours", "source_hours"]
     raw_id_fields = ["placement", "source"]
-
-
-@admin.register(models.IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
-    list_display = ["user", "key", "method", "path", "response_status", "created_at"]
-    search_fields = ["key", "user__username"]
-    readonly_fields = [f.name for f in models.IdempotencyRecord._meta.fields]

@@ -6,7 +6,6 @@ Plain choices, no ORM: the allocation engine uses the same string values.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from decimal import Decimal
 
 from django.db import models
@@ -137,13 +136,3 @@ def iso_week_span(start: dt.date, end: dt.date) -> int:
     start_monday = start - dt.timedelta(days=start.weekday())
     end_monday = end - dt.timedelta(days=end.weekday())
     return (end_monday - start_monday).days // 7 + 1
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (lat, lon) points: reisafstand 'as the crow flies'."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(h))

@@ -19,9 +19,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainValidationError, InvalidTransition, NotPermitted
 from events.outbox import NewEvent, record_event
 from placements.domain import OrganisationKind, PlacementStatus, RequestStatus
-from placements.errors import DomainValidationError, InvalidTransition, NotPermitted
 from placements.models import Organisation, Placement, PlacementRequest, PlacementSupervision
 
 # Who may move a placement from which states to which.
@@ -36,7 +36,7 @@ _ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 # The verb a user reads for each transition ("accept this placement").
-_VERB = {
+_VERB: dict[str, str] = {
     PlacementStatus.ACCEPTED: "accept",
     PlacementStatus.DECLINED: "decline",
     PlacementStatus.CONFIRMED: "confirm",
@@ -53,7 +53,7 @@ def _refusal(current: str, to: str, allowed_from: frozenset[str]) -> str:
     return f"This placement is {current}; only a {allowed} placement can be {to}."
 
 
-_REQUEST_STATUS_AFTER = {
+_REQUEST_STATUS_AFTER: dict[str, str] = {
     PlacementStatus.ACCEPTED: RequestStatus.ACCEPTED,
     PlacementStatus.CONFIRMED: RequestStatus.CONFIRMED,
     PlacementStatus.DECLINED: RequestStatus.OPEN,

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from placements.domain import Leerweg, Niveau
 from placements.imports.readers import FileRejected, read_file
@@ -51,7 +51,7 @@ class CellProblem(Exception):
     pass
 
 
-def _choice(choices: type, what: str) -> Callable[[str], str]:
+def _choice(choices: type[models.TextChoices], what: str) -> Callable[[str], str]:
     """Accept a value (`mbo3`) or its label (`MBO 3`), in any case and spacing."""
 
     def squash(text: str) -> str:

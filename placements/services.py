@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainValidationError, FieldError, InvalidTransition
 from events.outbox import NewEvent, record_event, record_events
 from placements import lifecycle
 from placements.domain import (
@@ -28,7 +29,6 @@ from placements.domain import (
     Role,
     SupervisionKind,
 )
-from placements.errors import DomainValidationError, FieldError, InvalidTransition
 from placements.models import (
     DoelgroepSetting,
     Location,
@@ -89,7 +89,7 @@ def request_submit(
     school: Organisation,
     data: dict[str, Any],
     preferences: Sequence[int] = (),
-    created_by: AbstractBaseUser | None = None,
+    created_by: Any = None,  # the user, when a person submitted it
 ) -> PlacementRequest:
     """A school submits a placement request for one of its students."""
     if school.kind != OrganisationKind.SCHOOL:
@@ -302,7 +302,7 @@ def plek_withdraw(*, plek: Plek) -> Plek:
 
 # --- Supervision sources --------------------------------------------------------------
 
-_KINDS_BY_ORGANISATION = {
+_KINDS_BY_ORGANISATION: dict[str, set[str]] = {
     OrganisationKind.CARE: {*LOCATION_KINDS, SupervisionKind.LEERAFDELING},
     OrganisationKind.SCHOOL: {SupervisionKind.DOCENT_BEGELEIDER},
     OrganisationKind.COORDINATION: {SupervisionKind.REGIONALE_POOL},

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["placements", "coordination", "notifications", "workers", "config"]
+APPS = ["core", "events", "placements", "coordination", "notifications", "workers", "config"]
 
 # Callables whose message argument a user reads, and which positional argument it is.
 MESSAGE_ARGUMENT = {

@@ -24,11 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import error_body
+from core.api.idempotency import idempotent
+from core.errors import FieldError
 from placements import selectors
-from placements.api.errors import error_body
-from placements.api.idempotency import idempotent
 from placements.api.permissions import IsMember
-from placements.errors import FieldError
 from placements.imports.importers import (
     KINDS,
     ImportNotAllowed,

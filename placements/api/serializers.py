@@ -7,8 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api.fields import KnownIdField, ModelSerializer, PostcodeAreaField
 from placements import selectors
-from placements.api.fields import KnownIdField, ModelSerializer, PostcodeAreaField
 from placements.domain import OrganisationKind, Sector, iso_week_span
 from placements.models import (
     DoelgroepSetting,

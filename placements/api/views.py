@@ -16,10 +16,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_PARAMETER
+from core.api.idempotency import idempotent
 from placements import lifecycle, selectors, services
 from placements.api import filters, serializers
-from placements.api.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_PARAMETER
-from placements.api.idempotency import idempotent
 from placements.api.permissions import IsMember
 
 WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}

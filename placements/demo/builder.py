@@ -26,6 +26,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 
+from coordination.engine.geo import haversine_km
+from events.models import Event
 from placements.demo import data
 from placements.domain import (
     Doelgroep,
@@ -35,7 +37,6 @@ from placements.domain import (
     RequestStatus,
     Role,
     SupervisionKind,
-    distance_km,
 )
 from placements.models import (
     DoelgroepSetting,
@@ -130,10 +131,6 @@ def flush_demo() -> None:
 
 
 def _flush(regions: QuerySet[Region]) -> None:
-    # Imported here: these apps build on placements, not the other way round.
-    from coordination.models import AllocationRun
-    from events.models import Event
-
     with transaction.atomic():
         if Placement.objects.filter(
             Q(plek__region__in=regions) | Q(request__region__in=regions)
@@ -142,14 +139,16 @@ def _flush(regions: QuerySet[Region]) -> None:
                 "The demo regions hold placements; refusing to delete them. "
                 "Withdraw or remove them first, or seed into an empty database."
             )
-        AllocationRun.objects.filter(region__in=regions).delete()
+        # The allocation runs belong to an app above this one: reached through the region.
+        for region in regions:
+            region.allocation_runs.all().delete()
         PlacementRequest.objects.filter(region__in=regions).delete()
         SupervisionSource.objects.filter(region__in=regions).delete()
         Plek.objects.filter(region__in=regions).delete()
         Location.objects.filter(organisation__region__in=regions).delete()
         get_user_model().objects.filter(username__in=demo_usernames()).delete()
         Organisation.objects.filter(region__in=regions).delete()
-        Event.objects.filter(region__in=regions).delete()
+        Event.objects.filter(region__in=regions).delete()  # events is a layer below
         regions.delete()
 
 
@@ -782,7 +781,9 @@ class _Builder:
             and (not sectors or p.obj.sector in sectors)
         ]
         # Students mostly rank places near home; the order of the nearest few is taste.
-        eligible.sort(key=lambda p: (distance_km(point, p.point), p.obj.team, p.obj.start_date))
+        eligible.sort(
+            key=lambda p: (float(haversine_km(*point, *p.point)), p.obj.team, p.obj.start_date)
+        )
         pool = eligible[: max(2 * count, 8)]
         return [p.obj for p in self.rng.sample(pool, min(count, len(pool)))]
 

@@ -26,11 +26,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers as drf_serializers
 
+from core.api.errors import flatten_errors
+from core.errors import DomainValidationError, InvalidTransition
 from placements import selectors, services
 from placements.api import serializers
-from placements.api.errors import flatten_errors
 from placements.domain import Leerweg, OrganisationKind
-from placements.errors import DomainValidationError, InvalidTransition
 from placements.imports.readers import FileRejected, Row, Sheet, read_file
 from placements.models import Location, Opleiding, Organisation
 

@@ -14,8 +14,9 @@ from django.db import connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.models import IdempotencyRecord
 from events.models import Event
-from placements.models import IdempotencyRecord, PlacementRequest, SupervisionSource
+from placements.models import PlacementRequest, SupervisionSource
 from tests import factories
 
 API = "/api/v1"

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import DomainValidationError
 from events.models import Event
 from placements import services
-from placements.errors import DomainValidationError
 from placements.models import Plek, SupervisionSource
 from tests import factories
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import DomainValidationError
 from placements.domain import OrganisationKind
-from placements.errors import DomainValidationError
 from placements.models import Region
 from placements.services import organisation_create
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from placements.errors import DomainValidationError
+from core.errors import DomainValidationError
 from placements.services import region_create
 
 

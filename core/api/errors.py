@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from placements.errors import DomainValidationError, FieldError, InvalidTransition, NotPermitted
+from core.errors import DomainValidationError, FieldError, InvalidTransition, NotPermitted
 
 
 def flatten_errors(detail: Any, path: str = "") -> list[FieldError]:

@@ -1,3 +1,5 @@
+"""The API's one router: every app's viewsets under /api/v1/."""
+
 from __future__ import annotations
 
 from django.urls import include, path

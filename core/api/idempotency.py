@@ -20,9 +20,9 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from placements.api.errors import error_body
-from placements.errors import FieldError
-from placements.models import IdempotencyRecord
+from core.api.errors import error_body
+from core.errors import FieldError
+from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

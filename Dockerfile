@@ -3,6 +3,8 @@ ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY config ./config
+COPY core ./core
+COPY events ./events
 COPY placements ./placements
 COPY coordination ./coordination
 COPY notifications ./notifications

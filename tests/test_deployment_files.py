@@ -33,3 +33,19 @@ def test_every_procfile_process_has_a_compose_service():
 
     assert procfile <= services
     assert {"analysis", "allocation", "worker", "beat", "web"} <= procfile
+
+
+def test_the_image_holds_every_app_the_settings_install():
+    import tomllib
+
+    from django.conf import settings
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, flags=re.MULTILINE))
+    ours = {app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
+    packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+
+    assert ours | {"config"} <= copied
+    assert {f"{app}*" for app in ours | {"config"}} <= set(packaged)

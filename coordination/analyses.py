@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import time
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +21,7 @@ from coordination import engine, scenarios
 from coordination.engine.jsonio import problem_to_dict, result_from_dict, result_to_dict
 from coordination.loading import load_problem
 from coordination.models import AnalysisJob, AnalysisKind, RunStatus
+from coordination.progress import Progress, throttled
 from events.outbox import record_event
 from placements.models import Region
 
@@ -155,15 +155,8 @@ def _cached_base(job: AnalysisJob) -> engine.Result | None:
     return None if stored is None else result_from_dict(stored)
 
 
-def _progress_events(job: AnalysisJob) -> engine.solver.Progress:
-    last = 0.0
-
+def _progress_events(job: AnalysisJob) -> Progress:
     def report(stage: str, fraction: float) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < PROGRESS_EVENT_SECONDS:
-            return
-        last = now
         fraction = min(max(fraction, 0.0), 1.0)
         with transaction.atomic():
             AnalysisJob.objects.filter(pk=job.pk).update(progress=fraction)
@@ -173,7 +166,7 @@ def _progress_events(job: AnalysisJob) -> engine.solver.Progress:
                 payload={"job_id": job.pk, "stage": stage, "fraction": round(fraction, 3)},
             )
 
-    return report
+    return throttled(report, every_seconds=PROGRESS_EVENT_SECONDS)
 
 
 def analyses_sweep() -> list[int]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 import traceback
-from collections.abc import Callable
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -38,6 +36,7 @@ from coordination.loading import (
     load_problem,
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
+from coordination.progress import Progress, throttled
 from coordination.triggers import DatabaseClock, request_allocation
 from events.models import Event
 from events.outbox import NewEvent, record_event, record_events
@@ -50,7 +49,6 @@ from placements.domain import (
 )
 from placements.models import Placement, PlacementRequest, Plek, Region
 
-Progress = Callable[[str, float], None]
 log = logging.getLogger(__name__)
 
 
@@ -667,14 +665,7 @@ class _Heartbeat(threading.Thread):
 
 
 def _progress_events(region_id: int) -> Progress:
-    last = 0.0
-
     def report(stage: str, fraction: float) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < PROGRESS_EVENT_SECONDS:
-            return
-        last = now
         with transaction.atomic():
             record_event(
                 region_id=region_id,
@@ -682,7 +673,7 @@ def _progress_events(region_id: int) -> Progress:
                 payload={"stage": stage, "fraction": round(fraction, 3)},
             )
 
-    return report
+    return throttled(report, every_seconds=PROGRESS_EVENT_SECONDS)
 
 
 class PendingRun(NamedTuple):

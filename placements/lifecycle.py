@@ -301,16 +301,15 @@ def placements_withdraw_with_request(
         placement.answered_at = placement.answered_at or now
         placement.decline_reason = "The school withdrew the request."
         placement.save(update_fields=["status", "answered_at", "decline_reason", "updated_at"])
+    owner = {p.plek_id: p.plek.organisation_id for p in placements}
     return [
-        NewEvent(
-            type="placement.withdrawn",
-            payload={
-                "placement_id": p.pk,
-                "request_id": request.pk,
-                "plek_id": p.plek_id,
-                "status": PlacementStatus.WITHDRAWN,
-            },
-            audience=[request.school_id, p.plek.organisation_id],
+        _event(
+            "placement.withdrawn",
+            p.pk,
+            request.pk,
+            p.plek_id,
+            lambda _request_id, plek_id: [request.school_id, owner[plek_id]],
+            status=PlacementStatus.WITHDRAWN,
         )
         for p in placements
     ]

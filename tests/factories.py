@@ -9,7 +9,15 @@ import factory
 from django.contrib.auth import get_user_model
 
 from placements import models
-from placements.domain import Doelgroep, Leerweg, Niveau, OrganisationKind, Role, Sector
+from placements.domain import (
+    DEFAULT_DOELGROEP_LOADS,
+    Doelgroep,
+    Leerweg,
+    Niveau,
+    OrganisationKind,
+    Role,
+    Sector,
+)
 
 START = dt.date(2026, 9, 7)
 
@@ -24,14 +32,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def doelgroep_loads(self, create: bool, extracted: dict | None, **kwargs: object) -> None:
-        loads = extracted or {
-            Doelgroep.EERSTEJAARS: Decimal("4"),
-            Doelgroep.OUDEREJAARS: Decimal("2"),
-            Doelgroep.ZIJ_INSTROMER: Decimal("3"),
-            Doelgroep.HERINTREDER: Decimal("2"),
-            Doelgroep.ANDERSTALIG: Decimal("5"),
-            Doelgroep.STARTER: Decimal("3"),
-        }
+        loads = extracted or DEFAULT_DOELGROEP_LOADS
         for doelgroep, hours in loads.items():
             models.DoelgroepSetting.objects.create(
                 region=self, doelgroep=doelgroep, default_load_hours=hours

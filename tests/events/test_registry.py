@@ -32,10 +32,14 @@ def _recorded_types() -> set[str]:
             for node in ast.walk(ast.parse(path.read_text())):
                 if not isinstance(node, ast.Call):
                     continue
-                for kw in node.keywords:
-                    value = kw.value.value if isinstance(kw.value, ast.Constant) else None
-                    if kw.arg == "type" and isinstance(value, str) and "." in value:
-                        found.add(value)
+                values = [kw.value for kw in node.keywords if kw.arg == "type"]
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in ("_event", "NewEvent") and node.args:
+                    values.append(node.args[0])  # the type given by position
+                for value in values:
+                    text = value.value if isinstance(value, ast.Constant) else None
+                    if isinstance(text, str) and "." in text:
+                        found.add(text)
     return found
 
 

@@ -13,12 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coordination import analyses, selectors, services
+from coordination import analyses, dashboard, selectors, services
 from coordination.engine.jsonio import problem_to_dict
 from coordination.loading import load_problem
 from coordination.models import AllocationRun, AnalysisJob, AnalysisKind, UnplacedRequest
 from placements.api.permissions import IsMember
-from placements.domain import SupervisionKind
+from placements.domain import Sector, SupervisionKind
 
 
 class UnplacedRequestSerializer(serializers.ModelSerializer):
@@ -178,6 +178,12 @@ class AnalysisJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 REGION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
+class UnplacedFilter(serializers.Serializer):
+    school = serializers.IntegerField(required=False, min_value=1)
+    opleiding = serializers.IntegerField(required=False, min_value=1)
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False)
+
+
 def _accepted(job: AnalysisJob, new: bool) -> Response:
     """202 for a new job (poll it, or follow the region stream); 200 for a known one."""
     return Response(
@@ -244,6 +250,33 @@ class AllocationProblemViewSet(viewsets.ViewSet):
             region=self._region(pk), kind=AnalysisKind.CAPACITY, parameters={}, user=request.user
         )
         return _accepted(job, new)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[REGION_ID])
+    @action(detail=True)
+    def overview(self, request: Request, pk: str) -> Response:
+        """The dashboard's figures: headline counts, demand and supply per sector and
+        opleiding, placements and supervision per week, supervision per begeleidingsvorm
+        and location, the latest runs and events (`seq`: the last event included)."""
+        return Response(dashboard.region_overview(region=self._region(pk)))
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        parameters=[
+            REGION_ID,
+            OpenApiParameter("school", OpenApiTypes.INT),
+            OpenApiParameter("opleiding", OpenApiTypes.INT),
+            OpenApiParameter("sector", OpenApiTypes.STR),
+        ],
+    )
+    @action(detail=True, url_path="unplaced")
+    def unplaced(self, request: Request, pk: str) -> Response:
+        """Requests still waiting that the latest run could not place, with the reason and
+        what would place them; filter by `school`, `opleiding` (ids) or `sector`."""
+        params = UnplacedFilter(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            dashboard.unplaced_requests(region=self._region(pk), **params.validated_data)
+        )
 
     @extend_schema(
         responses=OpenApiTypes.OBJECT,

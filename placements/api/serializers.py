@@ -309,7 +309,15 @@ class PlacementSerializer(ModelSerializer):
     draws = DrawSerializer(many=True, read_only=True)
     student_pseudonym = serializers.CharField(source="request.student_pseudonym", read_only=True)
     school = serializers.IntegerField(source="request.school_id", read_only=True)
+    school_name = serializers.CharField(source="request.school.name", read_only=True)
+    opleiding = serializers.CharField(source="request.opleiding.name", read_only=True)
+    start_date = serializers.DateField(source="request.start_date", read_only=True)
+    end_date = serializers.DateField(source="request.end_date", read_only=True)
     organisation = serializers.IntegerField(source="plek.organisation_id", read_only=True)
+    organisation_name = serializers.CharField(source="plek.organisation.name", read_only=True)
+    location_name = serializers.CharField(source="plek.location.name", read_only=True)
+    plek_team = serializers.CharField(source="plek.team", read_only=True)
+    sector = serializers.CharField(source="plek.sector", read_only=True)
 
     class Meta:
         model = Placement
@@ -318,8 +326,16 @@ class PlacementSerializer(ModelSerializer):
             "request",
             "student_pseudonym",
             "school",
+            "school_name",
+            "opleiding",
+            "start_date",
+            "end_date",
             "plek",
+            "plek_team",
             "organisation",
+            "organisation_name",
+            "location_name",
+            "sector",
             "status",
             "allocation_run",
             "decline_reason",
@@ -330,7 +346,6 @@ class PlacementSerializer(ModelSerializer):
             "draws",
         ]
         read_only_fields = fields
-
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the student is declined.")

@@ -15,9 +15,11 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core.api.idempotency import SCHEMA_PARAMETER as IDEMPOTENCY_PARAMETER
 from core.api.idempotency import idempotent
+from core.api.renderers import SPREADSHEET_FORMATS, CSVRenderer, XLSXRenderer
 from placements import lifecycle, selectors, services
 from placements.api import filters, serializers
 from placements.api.permissions import IsMember
@@ -178,6 +180,20 @@ class PlacementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantV
     ordering_fields = ["proposed_at", "status", "expires_at"]
     visible = staticmethod(selectors.placements_visible_to)
     writable = staticmethod(selectors.placements_visible_to)
+    # `?format=csv` or `?format=xlsx`: every visible placement (filters apply), no pages.
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer, XLSXRenderer]
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        if self.request.accepted_renderer.format in SPREADSHEET_FORMATS:
+            return None
+        return super().paginate_queryset(queryset)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        fmt = getattr(request, "accepted_renderer", None)
+        if fmt is not None and fmt.format in SPREADSHEET_FORMATS and response.status_code == 200:
+            response["Content-Disposition"] = f'attachment; filename="placements.{fmt.format}"'
+        return response
 
     def _answer(self, transition: Any, **kwargs: Any) -> Response:
         placement = transition(placement=self.get_object(), by=self.organisation(), **kwargs)

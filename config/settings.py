@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, positive_int
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by us, not from a CDN
     "channels",
     "core",
     "events",
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "coordination",
     "notifications",
     "workers",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "web.middleware.PageLocaleMiddleware",  # pages in Dutch or English; the API in English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -172,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("EVENT_SWEEP_SECONDS", 5),
     },
     "expire-proposals": {"task": "workers.tasks.expire_proposals", "schedule": 300.0},
+    # Daily digests at the start of the working day (TIME_ZONE).
+    "send-digests": {
+        "task": "workers.tasks.send_digests",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR", 7), minute=0),
+    },
 }
 
 # --- Auth, API ------------------------------------------------------------------------
@@ -181,7 +190,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/api/auth/login/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -208,6 +216,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SectorEnum": "placements.domain.Sector",
@@ -217,12 +228,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- i18n, static ---------------------------------------------------------------------
-LANGUAGE_CODE = "en"
+# Pages are Dutch by default, English on request; the API and its messages stay English
+# (web/middleware.py), as docs/api.md documents them.
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
+CELERY_TIMEZONE = TIME_ZONE  # beat's daily schedule runs on this clock
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Browser libraries from the npm registry (web/assets/package.json), installed by the
+# README's commands and the Dockerfile, served from here like our own files.
+STATICFILES_DIRS = [
+    ("vendor/chart.js", BASE_DIR / "web" / "assets" / "node_modules" / "chart.js" / "dist")
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 # WhiteNoise serves collected files in production; in development runserver/ASGI handlers do.
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG

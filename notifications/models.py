@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -34,3 +35,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class EmailFrequency(models.TextChoices):
+    EACH = "each", _("An e-mail for each notification")
+    DAILY = "daily", _("One daily digest")
+    NONE = "none", _("No e-mail (in-app only)")
+
+
+class Preference(models.Model):
+    """How a user wants to hear from Leerplek: language and e-mail frequency."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        max_length=5, choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
+    )
+    email = models.CharField(
+        max_length=5, choices=EmailFrequency.choices, default=EmailFrequency.EACH
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}, {self.email}"

@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganisationKind(models.TextChoices):
@@ -42,15 +43,15 @@ class Leerweg(models.TextChoices):
 
 
 class Sector(models.TextChoices):
-    VVT = "vvt", "VVT (elderly care)"
-    GHZ = "ghz", "GHZ (disability care)"
-    GGZ = "ggz", "GGZ (mental health)"
-    ZIEKENHUIS = "ziekenhuis", "Ziekenhuis (hospital)"
-    JEUGDZORG = "jeugdzorg", "Jeugdzorg (youth care)"
-    WELZIJN = "welzijn", "Welzijn (welfare)"
-    THUISZORG = "thuiszorg", "Thuiszorg (home care)"
-    KRAAMZORG = "kraamzorg", "Kraamzorg (maternity care)"
-    HUISARTSENZORG = "huisartsenzorg", "Huisartsenzorg (GP care)"
+    VVT = "vvt", _("VVT (elderly care)")
+    GHZ = "ghz", _("GHZ (disability care)")
+    GGZ = "ggz", _("GGZ (mental health)")
+    ZIEKENHUIS = "ziekenhuis", _("Ziekenhuis (hospital)")
+    JEUGDZORG = "jeugdzorg", _("Jeugdzorg (youth care)")
+    WELZIJN = "welzijn", _("Welzijn (welfare)")
+    THUISZORG = "thuiszorg", _("Thuiszorg (home care)")
+    KRAAMZORG = "kraamzorg", _("Kraamzorg (maternity care)")
+    HUISARTSENZORG = "huisartsenzorg", _("Huisartsenzorg (GP care)")
 
 
 class Doelgroep(models.TextChoices):
@@ -75,14 +76,14 @@ DEFAULT_DOELGROEP_LOADS: dict[str, Decimal] = {
 
 
 class SupervisionKind(models.TextChoices):
-    WERKBEGELEIDER = "werkbegeleider", "Werkbegeleider (individual work supervisor)"
-    SENIOR_WERKBEGELEIDER = "senior_werkbegeleider", "Senior werkbegeleider (group)"
-    LEERCOACH = "leercoach", "Leercoach (group)"
-    INWERKCOACH = "inwerkcoach", "Inwerkcoach (group)"
-    STUDENT_ONDERSTEUNER = "student_ondersteuner", "Student-ondersteuner (peer mentor)"
-    DOCENT_BEGELEIDER = "docent_begeleider", "Docent-begeleider (teacher from the school)"
-    REGIONALE_POOL = "regionale_pool", "Regionale pool"
-    LEERAFDELING = "leerafdeling", "Leerafdeling (learning ward)"
+    WERKBEGELEIDER = "werkbegeleider", _("Werkbegeleider (individual work supervisor)")
+    SENIOR_WERKBEGELEIDER = "senior_werkbegeleider", _("Senior werkbegeleider (group)")
+    LEERCOACH = "leercoach", _("Leercoach (group)")
+    INWERKCOACH = "inwerkcoach", _("Inwerkcoach (group)")
+    STUDENT_ONDERSTEUNER = "student_ondersteuner", _("Student-ondersteuner (peer mentor)")
+    DOCENT_BEGELEIDER = "docent_begeleider", _("Docent-begeleider (teacher from the school)")
+    REGIONALE_POOL = "regionale_pool", _("Regionale pool")
+    LEERAFDELING = "leerafdeling", _("Leerafdeling (learning ward)")
 
 
 # Kinds whose scope is one location of a care organisation.
@@ -136,3 +137,11 @@ def iso_week_span(start: dt.date, end: dt.date) -> int:
     start_monday = start - dt.timedelta(days=start.weekday())
     end_monday = end - dt.timedelta(days=end.weekday())
     return (end_monday - start_monday).days // 7 + 1
+
+
+# Which kinds of supervision each kind of organisation may offer.
+SOURCE_KINDS_BY_ORGANISATION: dict[str, set[str]] = {
+    OrganisationKind.CARE: {*LOCATION_KINDS, SupervisionKind.LEERAFDELING},
+    OrganisationKind.SCHOOL: {SupervisionKind.DOCENT_BEGELEIDER},
+    OrganisationKind.COORDINATION: {SupervisionKind.REGIONALE_POOL},
+}

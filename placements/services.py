@@ -23,6 +23,7 @@ from placements.domain import (
     DEFAULT_DOELGROEP_LOADS,
     LIVE_PLACEMENT_STATUSES,
     LOCATION_KINDS,
+    SOURCE_KINDS_BY_ORGANISATION,
     OrganisationKind,
     PlekStatus,
     RequestStatus,
@@ -302,17 +303,11 @@ def plek_withdraw(*, plek: Plek) -> Plek:
 
 # --- Supervision sources --------------------------------------------------------------
 
-_KINDS_BY_ORGANISATION: dict[str, set[str]] = {
-    OrganisationKind.CARE: {*LOCATION_KINDS, SupervisionKind.LEERAFDELING},
-    OrganisationKind.SCHOOL: {SupervisionKind.DOCENT_BEGELEIDER},
-    OrganisationKind.COORDINATION: {SupervisionKind.REGIONALE_POOL},
-}
-
 
 def _source_scope(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
     """Fill the scope fields from the kind and check they are the organisation's own."""
     kind = data["kind"]
-    if kind not in _KINDS_BY_ORGANISATION[organisation.kind]:
+    if kind not in SOURCE_KINDS_BY_ORGANISATION[organisation.kind]:
         raise DomainValidationError.single(
             "kind",
             "not_allowed",

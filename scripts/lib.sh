@@ -113,3 +113,42 @@ if "postgresql" in cfg["ENGINE"]:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
 PY
 }
+
+# The browser libraries the pages use (web/assets/package.json), from the npm registry.
+ensure_assets() {
+  local dir="$ROOT/web/assets"
+  local stamp="$dir/node_modules/.leerplek-installed"
+  local want
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  # A build tool, not a service: installed whenever we can (as root), on any machine.
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || die "npm is needed for the pages' charts (sudo apt-get install npm)."
+  fi
+  say "Installing the pages' browser libraries (npm ci)"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+  echo "$want" >"$stamp"
+}
+
+# Compiled translations (locale/*/LC_MESSAGES/*.mo) from the .po files, when they changed.
+ensure_translations() {
+  local stamp="$ROOT/locale/.compiled"
+  local want
+  want="$(cat "$ROOT"/locale/*/LC_MESSAGES/*.po | sha256sum | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  if ! command -v msgfmt >/dev/null 2>&1; then
+    apt_install gettext || die "msgfmt is needed for the translations (sudo apt-get install gettext)."
+  fi
+  "$PY" manage.py compilemessages --ignore=.venv --ignore=web/assets -v0
+  echo "$want" >"$stamp"
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "${CI:-}" = "true" ] || [ "${LEERPLEK_INSTALL_SERVICES:-}" = "1" ]; then
+    apt_install chromium || die "could not install Chromium"
+  else
+    say "Chromium is not installed: the browser tests are skipped (sudo apt-get install chromium)"
+  fi
+}

@@ -76,6 +76,12 @@ def publish_events() -> int:
     return publishing.publish_all_pending()
 
 
+@shared_task(name="workers.tasks.send_digests", **_RETRY)
+def send_digests() -> int:
+    """The daily e-mail digest for users who chose one; a notification is in one only."""
+    return notifications.notifications_send_digests()
+
+
 @shared_task(name="workers.tasks.notify_events", **_RETRY)
 def notify_events(event_ids: list[int]) -> int:
     """In-app notifications and e-mail for events; once per user, however often delivered."""

@@ -234,6 +234,7 @@ class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, ModelSeri
     )
     weeks = serializers.SerializerMethodField()
     school_name = serializers.CharField(source="school.name", read_only=True)
+    opleiding_name = serializers.CharField(source="opleiding.name", read_only=True)
 
     class Meta:
         model = PlacementRequest
@@ -245,6 +246,7 @@ class PlacementRequestSerializer(StrictFieldsMixin, DatesInOrderMixin, ModelSeri
             "student_name",
             "home_postcode",
             "opleiding",
+            "opleiding_name",
             "doelgroep",
             "start_date",
             "end_date",
@@ -346,6 +348,7 @@ class PlacementSerializer(ModelSerializer):
             "draws",
         ]
         read_only_fields = fields
+
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the student is declined.")

@@ -138,18 +138,18 @@ def test_coordinators_hear_once_when_allocation_stops_and_once_when_it_runs_agai
     notify_all()
 
     assert [n.user.username for n in failed] == ["erin"]  # once, not per retry
-    assert failed[0].title.startswith("Allocation run ") and failed[0].title.endswith(
-        f"in {region.name} failed"
+    assert failed[0].title.startswith("Allocatieronde ") and failed[0].title.endswith(
+        f"in {region.name} is mislukt"
     )
     recovered = Notification.objects.get(kind="allocation.finished")
-    assert recovered.user == erin and recovered.title == f"Allocation runs again in {region.name}"
+    assert recovered.user == erin and recovered.title == f"De allocatie loopt weer in {region.name}"
     # Nobody else hears of runs: not the school, not the care organisation, not frank.
     assert set(Notification.objects.values_list("user__username", flat=True)) <= {
         "erin",
         "carol",  # the proposal itself
         "dave",
     }
-    assert [m.to for m in mail.outbox if "Allocation" in m.subject] == [
+    assert [m.to for m in mail.outbox if "llocatie" in m.subject] == [
         ["erin@stagebureau.example"],
         ["erin@stagebureau.example"],
     ]

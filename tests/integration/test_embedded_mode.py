@@ -117,7 +117,7 @@ def test_a_failed_run_in_the_embedded_mode_is_told_and_the_region_allocates_agai
         30,
         "the coordinator to be told",
     )
-    assert told[0]["title"].endswith("failed")
+    assert told[0]["title"].endswith("is mislukt")  # Dutch: the coordinator chose nothing else
 
     db.execute("DROP TRIGGER refuse_placements")
     db.commit()
@@ -145,4 +145,4 @@ def test_a_failed_run_in_the_embedded_mode_is_told_and_the_region_allocates_agai
         30,
         "the coordinator to hear that allocation runs again",
     )
-    assert titles == ["Allocation runs again in Utrecht"]
+    assert titles == ["De allocatie loopt weer in Utrecht"]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core import mail
 
 from events.models import Event
 from events.outbox import record_event
-from notifications.models import Notification
-from notifications.services import notifications_for_event, notifications_for_events
+from notifications.models import EmailFrequency, Notification
+from notifications.services import (
+    notifications_for_event,
+    notifications_for_events,
+    notifications_send_digests,
+    preference_update,
+)
 from placements.domain import PlacementStatus
 from placements.lifecycle import placement_accept
 from tests import factories
+
+User = get_user_model()
 
 
 def _proposed(world, pseudonym: str = "stu-77"):
@@ -33,7 +41,8 @@ def test_a_proposal_notifies_the_care_organisation_by_mail_and_in_app(world):
     created = notifications_for_event(event_id=event.pk)
 
     assert [n.user.username for n in created] == ["carol"]
-    assert created[0].title == "New student proposed: stu-77"
+    # In the region's language (Dutch) unless the user chose another.
+    assert created[0].title == "Nieuwe student voorgesteld: stu-77"
     assert [m.to for m in mail.outbox] == [["carol@example.org"]]
     assert "Team Zonnehof" in mail.outbox[0].body
     assert placement.request.student_name not in mail.outbox[0].body
@@ -67,8 +76,8 @@ def test_a_batch_of_events_notifies_each_recipient_once_per_event(world):
     assert [m.to for m in mail.outbox] == [["carol@example.org"]] * 2
     assert first.pk in {n.placement_id for n in created}
     assert sorted(m.subject for m in mail.outbox) == [
-        "[Leerplek] New student proposed: stu-77",
-        "[Leerplek] New student proposed: stu-78",
+        "[Leerplek] Nieuwe student voorgesteld: stu-77",
+        "[Leerplek] Nieuwe student voorgesteld: stu-78",
     ]
 
 
@@ -104,3 +113,41 @@ def test_users_see_and_mark_only_their_own_notifications(client_for, world):
     assert dave_marks.status_code == 404
     assert carol_marks.json() == {"marked": 1}
     assert client_for("carol").get("/api/v1/notifications/?unread=true").json()["results"] == []
+
+
+def test_each_user_gets_notifications_in_the_language_they_chose(world):
+    preference_update(user=User.objects.get(username="carol"), language="en")
+    _, event = _proposed(world)
+
+    created = notifications_for_event(event_id=event.pk)
+
+    assert created[0].title == "New student proposed: stu-77"
+    assert mail.outbox[0].subject == "[Leerplek] New student proposed: stu-77"
+
+
+def test_a_daily_digest_gathers_the_days_notifications_in_one_mail(world):
+    carol = User.objects.get(username="carol")
+    preference_update(user=carol, email=EmailFrequency.DAILY)
+    for pseudonym in ("stu-77", "stu-78"):
+        _, event = _proposed(world, pseudonym=pseudonym)
+        notifications_for_event(event_id=event.pk)
+    assert mail.outbox == []  # nothing by the event itself
+
+    sent = notifications_send_digests()
+    again = notifications_send_digests()
+
+    assert (sent, again) == (1, 0)  # each notification in one digest only
+    assert [m.to for m in mail.outbox] == [["carol@example.org"]]
+    assert "stu-77" in mail.outbox[0].body and "stu-78" in mail.outbox[0].body
+    assert Notification.objects.filter(user=carol, emailed_at__isnull=True).count() == 0
+
+
+def test_who_chose_no_mail_gets_it_in_app_only(world):
+    preference_update(user=User.objects.get(username="carol"), email=EmailFrequency.NONE)
+    _, event = _proposed(world)
+
+    created = notifications_for_event(event_id=event.pk)
+
+    assert [n.user.username for n in created] == ["carol"]
+    assert mail.outbox == []
+    assert notifications_send_digests() == 0

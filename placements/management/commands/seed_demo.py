@@ -115,7 +115,7 @@ class Command(BaseCommand):
         for r in result.regions:
             kinds.add_column(r.name, justify="right")
         for kind in SupervisionKind:
-            kinds.add_row(kind.label, *(str(r.sources[kind.value]) for r in result.regions))
+            kinds.add_row(str(kind.label), *(str(r.sources[kind.value]) for r in result.regions))
         console.print(kinds)
 
         logins = Table(title=f"Demo logins (password for all: {data.PASSWORD})")

@@ -1,0 +1,244 @@
+"""The pages as their users use them, in Chromium: log in, watch the region live, answer a
+proposal, upload a spreadsheet, try a what-if, switch the language."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from coordination.models import AllocationRun
+from placements.domain import OrganisationKind, PlacementStatus
+from placements.models import Membership, Placement, PlacementRequest, SupervisionSource
+from tests.browser.conftest import Site, screenshot
+from tests.integration.asgi_server import post_json, request_body, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def figure(page, key: str) -> str:
+    return page.locator(f'[data-figure="{key}"] .value').inner_text()
+
+
+def mark_page(page) -> None:
+    """A flag on the window: still there later means the page never reloaded."""
+    page.evaluate("window.__notReloaded = true")
+
+
+def not_reloaded(page) -> bool:
+    return page.evaluate("window.__notReloaded === true")
+
+
+def test_a_visitor_logs_in_and_lands_on_the_home_of_their_organisation(site: Site):
+    page = site.page()
+    page.goto("/")
+    assert page.url.endswith("/login/?next=/") or page.url.endswith("/login/")
+    # The demo's logins are listed outside production.
+    assert page.locator("code", has_text="coordinator-utrecht").count() == 1
+
+    for kind, path in [
+        (OrganisationKind.COORDINATION, "/coordinator/"),
+        (OrganisationKind.SCHOOL, "/school/"),
+        (OrganisationKind.CARE, "/organisation/"),
+    ]:
+        page = site.page(site.user_of(kind))
+        assert page.url == f"{site.origin}{path}"
+        page.context.close()
+
+    wrong = site.page()
+    wrong.goto("/login/")
+    wrong.fill("#id_username", site.user_of(OrganisationKind.SCHOOL))
+    wrong.fill("#id_password", "not-the-password")
+    wrong.click("button[type=submit]")
+    assert wrong.get_by_role("alert").is_visible()
+    assert "/login/" in wrong.url
+
+
+def test_the_coordinator_sees_the_region_and_follows_it_live(site: Site):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    page.wait_for_selector("#live:not(.offline)")
+    requests = PlacementRequest.objects.filter(region=site.region).count()
+    live = Placement.objects.filter(
+        request__region=site.region,
+        status__in=[PlacementStatus.PROPOSED, PlacementStatus.ACCEPTED, PlacementStatus.CONFIRMED],
+    ).count()
+    assert int(figure(page, "requests")) == requests
+    assert int(figure(page, "placed")) == live > 0
+    # Unplaced requests come with their reason; the charts are drawn.
+    unplaced = page.locator("#unplaced tr")
+    assert unplaced.count() == requests - live
+    assert unplaced.first.locator("td").nth(3).inner_text().strip()
+    assert page.locator("#chart-sectors").bounding_box()["height"] > 100
+    screenshot(page, "coordinator")
+    mark_page(page)
+
+    # A school submits a request over the API: the figure and the feed follow, no reload.
+    school = Membership.objects.filter(
+        organisation__region=site.region, organisation__kind=OrganisationKind.SCHOOL
+    ).first()
+    token = Token.objects.get_or_create(user=school.user)[0].key
+    opleiding = PlacementRequest.objects.filter(school=school.organisation).first().opleiding
+    body = request_body(opleiding.pk, 90001) | {"home_postcode": first_postcode(site)}
+    status, answer = post_json(f"{site.origin}/api/v1/requests/", token, body)
+    assert status == 201, answer
+    page.wait_for_function(
+        f"document.querySelector('[data-figure=requests] .value').textContent == '{requests + 1}'"
+    )
+    assert page.locator("#feed li").first.inner_text()
+    assert not_reloaded(page)
+
+
+def first_postcode(site: Site) -> str:
+    return PlacementRequest.objects.filter(region=site.region).first().home_postcode_id
+
+
+def test_running_allocation_shows_progress_and_the_run(site: Site):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    page.wait_for_selector("#live:not(.offline)")
+    before = AllocationRun.objects.filter(region=site.region).count()
+    mark_page(page)
+    page.click("#run-now")
+    page.wait_for_selector("#run-progress:not([hidden])")
+    run = wait_until(
+        lambda: (
+            AllocationRun.objects.filter(region=site.region, status="finished")
+            .exclude(
+                pk__in=AllocationRun.objects.filter(region=site.region).order_by("pk")[:before]
+            )
+            .first()
+        ),
+        timeout=90,
+        what="the run the button queued finished",
+    )
+    # The run's row appears and the progress bar goes away when it finished.
+    page.wait_for_selector(f"#runs tr:has-text('#{run.pk}')")
+    page.wait_for_selector("#run-progress", state="hidden")
+    assert not_reloaded(page)
+
+
+def test_a_care_organisation_accepts_and_declines_and_the_coordinator_sees_it(site: Site):
+    care = (
+        Placement.objects.filter(request__region=site.region, status=PlacementStatus.PROPOSED)
+        .values_list("plek__location__organisation", flat=True)
+        .first()
+    )
+    username = Membership.objects.filter(organisation=care).first().user.username
+    coordinator = site.page(site.user_of(OrganisationKind.COORDINATION))
+    coordinator.wait_for_selector("#live:not(.offline)")
+    accepted = int(figure(coordinator, "accepted"))
+
+    page = site.page(username)
+    page.wait_for_selector("#live:not(.offline)")
+    proposals = Placement.objects.filter(plek__location__organisation=care, status="proposed")
+    rows = page.locator("#proposals tr")
+    assert rows.count() == proposals.count() >= 1
+    # Each proposal names the student (while proposed to them) and the plek.
+    first = proposals.order_by("pk").first()
+    row = page.locator(f'#proposals tr[data-placement="{first.pk}"]')
+    assert first.request.student_name in row.inner_text()
+    assert first.plek.team in row.inner_text()
+    screenshot(page, "organisation")
+
+    row.get_by_role("button", name="Accepteren").click()
+    row.wait_for(state="detached")
+    assert Placement.objects.get(pk=first.pk).status == PlacementStatus.ACCEPTED
+    coordinator.wait_for_function(
+        f"document.querySelector('[data-figure=accepted] .value').textContent == '{accepted + 1}'"
+    )
+
+    # Declining without a reason is refused with the API's sentence, and changes nothing.
+    second = proposals.exclude(pk=first.pk).order_by("pk").first()
+    if second is not None:
+        row = page.locator(f'#proposals tr[data-placement="{second.pk}"]')
+        row.get_by_role("button", name="Afwijzen").click()
+        row.get_by_role("alert").wait_for()
+        assert Placement.objects.get(pk=second.pk).status == PlacementStatus.PROPOSED
+        row.get_by_placeholder("Reden van afwijzen").fill("De begeleider is met verlof.")
+        row.get_by_role("button", name="Afwijzen").click()
+        row.wait_for(state="detached")
+        assert Placement.objects.get(pk=second.pk).status == PlacementStatus.DECLINED
+
+
+def test_a_school_sees_only_its_own_students_and_its_upload_errors_by_row(site: Site):
+    username = site.user_of(OrganisationKind.SCHOOL)
+    school = Membership.objects.get(user__username=username).organisation
+    page = site.page(username)
+    page.wait_for_selector("#requests tr")
+    own = set(
+        PlacementRequest.objects.filter(school=school).values_list("student_pseudonym", flat=True)
+    )
+    shown = set(page.locator("#requests tr td:first-child").all_inner_texts())
+    assert shown == own
+    others = set(
+        PlacementRequest.objects.exclude(school=school).values_list("student_pseudonym", flat=True)
+    )
+    assert not others & shown
+    # Names too: none of another school's students whose name no own student shares.
+    own_names = set(
+        PlacementRequest.objects.filter(school=school).values_list("student_name", flat=True)
+    )
+    other_names = set(
+        PlacementRequest.objects.exclude(school=school).values_list("student_name", flat=True)
+    )
+    text = page.locator("main").inner_text()
+    assert not [name for name in other_names - own_names if name and name in text]
+    screenshot(page, "school")
+
+    # A file with one bad row: nothing is saved, the row is named.
+    good = PlacementRequest.objects.filter(school=school).first()
+    csv = (
+        "student_pseudonym,student_name,home_postcode,crebo,leerweg,doelgroep,"
+        "start_date,end_date,hours_per_week,max_travel_km\n"
+        f"new-001,Nieuwe Student,{good.home_postcode_id},{good.opleiding.code},"
+        f"{good.opleiding.leerweg},eerstejaars,2027-02-01,2027-06-30,24,20\n"
+        f"new-002,Nog Een,{good.home_postcode_id},{good.opleiding.code},"
+        f"{good.opleiding.leerweg},eerstejaars,2027-06-30,2027-02-01,24,20\n"
+    )
+    count = PlacementRequest.objects.filter(school=school).count()
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "aanvragen.csv", "mimeType": "text/csv", "buffer": csv.encode()}],
+    )
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#upload-result [role=alert]")
+    assert page.locator('#upload-result tr[data-row="3"]').count() >= 1
+    assert PlacementRequest.objects.filter(school=school).count() == count
+
+
+def test_what_if_reports_the_difference_and_changes_nothing(site: Site):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    page.wait_for_selector("#live:not(.offline)")
+    sources = SupervisionSource.objects.count()
+    location = (
+        Placement.objects.filter(request__region=site.region)
+        .values_list("plek__location", flat=True)
+        .first()
+    )
+    page.select_option("#wi-location", str(location))
+    page.fill("#wi-hours", "40")
+    page.click("#whatif button[type=submit]")
+    result = page.locator("#whatif-result [data-delta]")
+    result.wait_for(timeout=120_000)
+    delta = int(result.get_attribute("data-delta"))
+    assert delta >= 0  # extra supervision never places fewer
+    assert re.search(r"\d+ → \d+", result.inner_text())
+    assert SupervisionSource.objects.count() == sources
+    screenshot(page, "what-if")
+
+
+def test_the_pages_speak_dutch_and_english_and_the_api_stays_english(site: Site):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.get_by_role("button", name="Allocatie nu starten").is_visible()
+    with page.expect_navigation():
+        page.select_option("#language", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("button", name="Run allocation now").is_visible()
+    # The choice stays for the next page, and the API answers in English whatever it is.
+    page.goto("/coordinator/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    answer = page.evaluate("fetch('/api/v1/requests/999999/').then(r => r.json())")
+    assert json.dumps(answer).isascii()
+    assert "Not found" in json.dumps(answer) or "not found" in json.dumps(answer).lower()

@@ -158,10 +158,10 @@ def notifications_for_events(*, event_ids: Sequence[int]) -> list[Notification]:
         if who == NOTIFY_COORDINATORS:
             recipients[event.pk] = coordinators.get(event.region_id, [])
             continue
-        placement = placements[event.payload["placement_id"]]
+        concerned = placements[event.payload["placement_id"]]
         recipients[event.pk] = [
-            *([placement.plek.organisation_id] if who in (NOTIFY_CARE, NOTIFY_BOTH) else []),
-            *([placement.request.school_id] if who in (NOTIFY_SCHOOL, NOTIFY_BOTH) else []),
+            *([concerned.plek.organisation_id] if who in (NOTIFY_CARE, NOTIFY_BOTH) else []),
+            *([concerned.request.school_id] if who in (NOTIFY_SCHOOL, NOTIFY_BOTH) else []),
         ]
     users_of: dict[int, list[Any]] = {}
     for user in (
@@ -272,7 +272,7 @@ def notifications_send_digests() -> int:
     return len(mails)
 
 
-def notification_mark_read(*, user: object, notification_ids: list[int] | None = None) -> int:
+def notification_mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)

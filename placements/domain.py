@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coordination.engine import model as engine_model
+
 
 class OrganisationKind(models.TextChoices):
     SCHOOL = "school", "School (onderwijsinstelling)"
@@ -86,13 +88,11 @@ class SupervisionKind(models.TextChoices):
     LEERAFDELING = "leerafdeling", _("Leerafdeling (learning ward)")
 
 
-# Kinds whose scope is one location of a care organisation.
-LOCATION_KINDS = (
-    SupervisionKind.WERKBEGELEIDER,
-    SupervisionKind.SENIOR_WERKBEGELEIDER,
-    SupervisionKind.LEERCOACH,
-    SupervisionKind.INWERKCOACH,
-    SupervisionKind.STUDENT_ONDERSTEUNER,
+# The engine's list of kinds (coordination/engine/model.py) is the one list: these choices
+# only add labels, and tests/test_supervision_kinds.py fails when the two differ.
+# Kinds whose scope is one location of a care organisation, as the engine scopes them.
+LOCATION_KINDS = tuple(
+    SupervisionKind(k) for k in engine_model.SOURCE_KINDS if k in engine_model.LOCATION_KINDS
 )
 GROUP_KINDS = (
     SupervisionKind.SENIOR_WERKBEGELEIDER,

@@ -30,7 +30,7 @@ def membership_of(user: User) -> Membership | None:
     if not user.is_authenticated:
         return None
     try:
-        return Membership.objects.select_related("organisation__region").get(user=user)
+        return Membership.objects.select_related("organisation__region").get(user_id=user.pk)
     except Membership.DoesNotExist:
         return None
 

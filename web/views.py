@@ -27,7 +27,7 @@ from placements.domain import (
 )
 from placements.models import Membership, Opleiding
 
-HOME_OF = {
+HOME_OF: dict[str, str] = {
     OrganisationKind.COORDINATION: "web:coordinator",
     OrganisationKind.SCHOOL: "web:school",
     OrganisationKind.CARE: "web:organisation",

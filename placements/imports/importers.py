@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -30,7 +30,12 @@ from core.api.errors import flatten_errors
 from core.errors import DomainValidationError, InvalidTransition
 from placements import selectors, services
 from placements.api import serializers
-from placements.domain import Leerweg, OrganisationKind
+from placements.domain import (
+    SOURCE_KINDS_BY_ORGANISATION,
+    Leerweg,
+    OrganisationKind,
+    SupervisionKind,
+)
 from placements.imports.readers import FileRejected, Row, Sheet, read_file
 from placements.models import Location, Opleiding, Organisation
 
@@ -409,12 +414,21 @@ def _create_source(ctx: Context, data: dict[str, Any]) -> Any:
     return services.source_create(organisation=ctx.organisation, data=data)
 
 
+def _one_of(values: Iterable[str]) -> str:
+    """`a, b or c.`: the help text of a column with fixed values."""
+    *first, last = list(values)
+    return f"{', '.join(first)} or {last}." if first else f"{last}."
+
+
 SOURCE_COLUMNS = (
     _col(
         "kind",
         True,
-        "werkbegeleider, senior_werkbegeleider, leercoach, inwerkcoach, "
-        "student_ondersteuner or leerafdeling.",
+        _one_of(
+            k
+            for k in SupervisionKind.values
+            if k in SOURCE_KINDS_BY_ORGANISATION[OrganisationKind.CARE]
+        ),
         parse_choice,
     ),
     _col("name", True, "Who or what it is, e.g. 'Werkbegeleiders afdeling Linde'."),

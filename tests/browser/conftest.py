@@ -28,10 +28,6 @@ from tests.integration.conftest import PYTHON, ROOT, clean_redis, process_env, s
 
 __all__ = ["clean_redis", "process_env"]  # fixtures shared with the integration tests
 
-# Playwright's sync API runs an event loop in the test's thread; the test's own ORM calls
-# stay synchronous and outside it, which Django cannot tell.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # runs as root in CI containers
@@ -46,16 +42,25 @@ SCREENSHOTS = os.environ.get("LEERPLEK_SCREENSHOTS")
 PASSWORD = demo_data.PASSWORD
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Module, not session: Playwright's sync API keeps an
+    event loop running in this thread while it lives, which tests after it (asyncio.run,
+    async_to_sync) must not find."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium; CI installs it)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    # The tests' own ORM calls stay synchronous and outside that loop, which Django
+    # cannot tell: allow them while the browser runs, and only then.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""Command line: ``python -m coordination.engine solve|check|bench ...`` (no Django)."""
+"""Command line: ``python -m coordination.engine solve|check|bench|bench-scenarios``.
+
+No Django.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] == ["bench-scenarios"]:
+        from .bench_scenarios import main as bench_scenarios_main
+
+        return bench_scenarios_main(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m coordination.engine")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sp = sub.add_parser("solve", help="solve a problem file")
@@ -29,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("problem", type=Path)
     cp.add_argument("result", type=Path)
     sub.add_parser("bench", help="run the benchmark (see --help of bench)")
+    sub.add_parser("bench-scenarios", help="time the capacity report and a scenario")
     args = ap.parse_args(argv)
 
     problem = problem_from_json(args.problem.read_bytes())

@@ -59,6 +59,7 @@ integer subproblems in a Lagrangian, or column generation over packings).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
@@ -86,7 +87,7 @@ class LPResult:
 
 
 @contextlib.contextmanager
-def _quiet_stdout():  # type: ignore[no-untyped-def]
+def _quiet_stdout():
     """HiGHS prints a banner on stdout when the first instance is made."""
     sys.stdout.flush()  # what Python buffered must not go to /dev/null
     try:
@@ -184,11 +185,14 @@ def lp_relaxation(
     *,
     time_limit: float | None = None,
     target: float | None = None,
+    steps: int = 120,
 ) -> LPResult:
     """Bound (and guidance) from the LP: HiGHS when small, else its Lagrangian dual.
 
-    ``target`` is the value of a known allocation; the Lagrangian uses it to
-    size its steps.
+    ``target`` is the value of a known allocation (unused, kept for callers);
+    ``steps``: subgradient steps of the Lagrangian (a work budget: the same steps
+    give the same bound anywhere); ``time_limit``: a wall-clock safety cap, whose
+    hit sets ``info["capped"]``.
     """
     t0 = time.perf_counter()
     import highspy
@@ -388,7 +392,7 @@ def lp_relaxation(
     r_arr, c_arr, v_arr = lp.r_arr, lp.c_arr, lp.v_arr
     if n_col > HIGHS_MAX_COLUMNS:
         return _lagrangian(
-            ix, lp, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
+            ix, lp, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, steps
         )
     order = np.argsort(c_arr, kind="stable")
     start = np.zeros(n_col + 1, dtype=np.int64)
@@ -425,6 +429,8 @@ def lp_relaxation(
         iterations=int(h.getInfo().simplex_iteration_count),
     )
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+            info["capped"] = True
         return LPResult({}, info)  # only an optimal LP value is a proven bound
     obj = float(h.getInfo().objective_function_value)
     prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
@@ -458,8 +464,8 @@ def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return starts[has], has
 
 
-def _lagrangian(  # type: ignore[no-untyped-def]
-    ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, target
+def _lagrangian(
+    ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, steps
 ) -> LPResult:
     """Upper bound by weak duality: any prices y >= 0 on the rows give one.
 
@@ -472,7 +478,8 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     The soft choices, averaged, approximate an LP solution for guidance.
     """
     t0 = time.perf_counter()
-    budget = 10.0 if time_limit is None else max(0.5, time_limit)
+    cap = math.inf if time_limit is None else max(0.5, time_limit)
+    steps = max(1, int(steps))
     n_col, n_row = lp.n_col, lp.rhi.size
     cost, lo, hi, rhi = lp.cost, lp.lo, lp.hi, lp.rhi
     priced = np.ones(n_row, dtype=bool)
@@ -545,7 +552,11 @@ def _lagrangian(  # type: ignore[no-untyped-def]
     n_avg = 0
     tau, lr, b1, b2 = 0.2, 0.02, 0.9, 0.999
     it = 0
-    while time.perf_counter() - t0 < budget:
+    capped = False
+    while it < steps:
+        if time.perf_counter() - t0 > cap:
+            capped = True
+            break
         it += 1
         _val, x, _ = smooth(y, tau)
         grad = rhs - ax(x)
@@ -555,12 +566,12 @@ def _lagrangian(  # type: ignore[no-untyped-def]
         mh = m / (1 - b1**it)
         vh = v / (1 - b2**it)
         y = np.maximum(0.0, y - lr * mh / (np.sqrt(vh) + 1e-9))
-        # Anneal by the share of the budget used, so small and large problems
+        # Anneal by the share of the steps done, so small and large problems
         # both end at a low temperature.
-        frac = min(1.0, (time.perf_counter() - t0) / budget)
+        frac = it / steps
         tau = 0.2 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
         lr = 0.02 * (0.002 / 0.02) ** frac
-        if it % 5 == 0:
+        if it % 5 == 0 or it == steps:
             ev = exact_value(y)
             if ev < best:
                 best, best_y = ev, y.copy()
@@ -579,5 +590,7 @@ def _lagrangian(  # type: ignore[no-untyped-def]
         upper_bound=float(np.floor(best + 0.01)) if prio_int else best,
         bound_kind="lagrangian_dual",
     )
+    if capped:
+        info["capped"] = True
     xv = avg / max(n_avg, 1)
     return LPResult(_x_dict(xcols, xv, 1e-3), info)

@@ -59,7 +59,7 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
     st = problem.settings
 
     def bad(code: str, msg: str, **kw: int | None) -> None:
-        out.append(Violation(code, msg, **kw))  # type: ignore[arg-type]
+        out.append(Violation(code, msg, **kw))
 
     # Rule 4: each request at most once, and accounted for exactly once.
     seen: dict[int, str] = {}
@@ -185,7 +185,11 @@ def check_feasibility(problem: Problem, result: Result) -> list[Violation]:
     for (sid, w), h in sorted(hours_use.items()):
         s = srcs[sid]
         if s.kind == "student_ondersteuner":
-            cap = st.peer_hours * mentors.get((s.location_id, w), 0)
+            cap = (
+                st.peer_hours * mentors.get((s.location_id, w), 0)
+                if s.location_id is not None
+                else 0.0
+            )
         else:
             cap = s.hours_per_week
         if h > cap + TOL and ("hours", sid) not in seen_bad:

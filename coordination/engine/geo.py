@@ -7,7 +7,7 @@ import numpy as np
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+def haversine_km(lat1, lon1, lat2, lon2):
     """Great-circle distance; works on floats and on broadcasting numpy arrays."""
     p1 = np.radians(lat1)
     p2 = np.radians(lat2)

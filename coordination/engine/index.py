@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .geo import haversine_km
-from .model import LOCATION_KINDS, Problem, request_load
+from .model import LOCATION_KINDS, SOURCE_KINDS, Plek, Problem, Request, Source, request_load
 from .weeks import week_index
 
 # Order in which a placement draws from the sources in its scope: the most
@@ -100,12 +100,29 @@ class Index:
         return cands
 
 
+def check_kinds(sources: tuple[Source, ...] | list[Source]) -> None:
+    """Raise ValueError when a source has a kind the engine does not know.
+
+    Such a source would otherwise carry nobody without a word (no scope matches it).
+    """
+    bad = [s for s in sources if s.kind not in SOURCE_KINDS]
+    if bad:
+        ids = ", ".join(str(s.id) for s in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        kinds = ", ".join(sorted({repr(s.kind) for s in bad}))
+        raise ValueError(
+            f"unknown supervision kind {kinds} (source {ids}); "
+            f"known kinds: {', '.join(SOURCE_KINDS)}"
+        )
+
+
 def build_index(problem: Problem) -> Index:
+    check_kinds(problem.sources)
     reqs = sorted(problem.requests, key=lambda r: r.id)
     pls = sorted(problem.plekken, key=lambda p: p.id)
     srcs = sorted(problem.sources, key=lambda s: s.id)
-    weeks = [week_index(x.start) for x in (*reqs, *pls, *srcs)]
-    weeks += [week_index(x.end) for x in (*reqs, *pls, *srcs)]
+    dated: list[Request | Plek | Source] = [*reqs, *pls, *srcs]
+    weeks = [week_index(x.start) for x in dated]
+    weeks += [week_index(x.end) for x in dated]
     w0 = min(weeks) if weeks else 0
     T = (max(weeks) - w0 + 1) if weeks else 1
 
@@ -201,7 +218,7 @@ def build_index(problem: Problem) -> Index:
     )
 
 
-def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
+def _eligibility(problem, reqs, pls, w0):
     """Eligible plekken per request (rule 1), and the excluding criterion when none."""
     n = len(reqs)
     sector_bit: dict[str, int] = {}
@@ -275,8 +292,8 @@ def _eligibility(problem, reqs, pls, w0):  # type: ignore[no-untyped-def]
             near = dist <= all_km[chunk][rows] + 1e-9
             rows, cols, dist = rows[near], cols[near], dist[near]
             bounds = np.searchsorted(rows, np.arange(len(chunk) + 1))
-            any_period = period.any(axis=1)
-            any_ps = ok_ps.any(axis=1)
+            any_period = np.asarray(period.any(axis=1))
+            any_ps = np.asarray(ok_ps.any(axis=1))
             for k, i in enumerate(chunk.tolist()):
                 lo, hi = bounds[k], bounds[k + 1]
                 if hi > lo and excluded[i] is not None:

@@ -19,6 +19,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,19 +45,51 @@ Progress = Callable[[str, float], None]
 # Up to this size the exact MILP (exact.py) solves in well under a second.
 EXACT_MAX_PAIRS = 60
 EXACT_MAX_SOURCES = 40
-# Default budget when no time limit is given: 12 s for 10,000 requests (the
-# whole solve then stays under 20 s: indexing, building the LP and explaining
-# come on top).
-AUTO_SECONDS_MIN = 5.0
 # Beyond this many eligible request-plek pairs the bound LP is not built (the
 # eligible-requests bound is reported); 10,000 requests have about 600,000.
 LP_MAX_PAIRS = 1_500_000
-# Beyond this many pairs the bound (the Lagrangian dual, there) comes first and
-# half the budget: the construction it guides places more than an unguided one
-# (synthetic 10,000 region: about 10,500 weighted against 9,950), so the
-# unguided pass is skipped.
+# Beyond this many pairs the bound (the Lagrangian dual, there) comes first: the
+# construction it guides places more than an unguided one (synthetic 10,000
+# region: about 10,500 weighted against 9,950), so the unguided pass is skipped.
 BOUND_FIRST_PAIRS = 100_000
-AUTO_SECONDS_PER_REQUEST = 0.0012
+# The wall-clock safety cap when no time_limit is given: far above what the
+# work budget takes, so that it only stops a run that something went wrong with.
+SAFETY_SECONDS_MIN = 60.0
+SAFETY_SECONDS_PER_REQUEST = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much work each phase may do: counts, not seconds, so that the same input
+    and budget give the same result on any machine and at any load.
+
+    ``lns_neighbourhoods``: neighbourhoods the CP-SAT search re-solves (lns.py);
+    ``lns_work``: CP-SAT deterministic time for each (a count of its work);
+    ``lagrangian_steps``: subgradient steps of the bound on large regions;
+    ``repair_rounds``: passes of the ejection-chain repair; ``seed``: CP-SAT's seed.
+    """
+
+    lns_neighbourhoods: int = 20
+    lns_work: float = 0.05
+    lagrangian_steps: int = 80
+    repair_rounds: int = 3
+    seed: int = 0
+
+
+def default_budget(n_requests: int) -> Budget:
+    """The budget ``solve`` uses when none is given.
+
+    Demo regions (150-270 requests): 20 neighbourhoods, about 1.5 s of the 2 s a
+    solve takes. 10,000 requests: 40 neighbourhoods (about 3 s) and 80 Lagrangian
+    steps (about 6 s), so that the whole solve stays under 20 s on a 2-core
+    machine (docs/benchmarks.md); 200 neighbourhoods gained 6 more weighted
+    placements there for 20 s more.
+    """
+    return Budget(lns_neighbourhoods=max(20, min(40, n_requests // 250)))
+
+
+# A warm-started re-run (scenarios, the capacity report) repairs around what changed.
+WARM_BUDGET = Budget(lns_neighbourhoods=4, lns_work=0.02)
 
 
 def _noop(_phase: str, _fraction: float) -> None:
@@ -71,11 +104,16 @@ class Solver:
         time_limit: float | None,
         progress: Progress | None,
         bound: bool,
+        budget: Budget | None = None,
     ) -> None:
         self.t0 = time.perf_counter()
         self.problem = problem
         self.time_limit = time_limit
-        self.progress = progress or _noop
+        self.budget = budget or default_budget(len(problem.requests))
+        self._order: tuple[int, list[int]] | None = None
+        self._report = progress or _noop
+        self._window = (0.0, 1.0)
+        self._reported = 0.0
         self.want_bound = bound
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
@@ -91,14 +129,34 @@ class Solver:
         self.lp_info: dict[str, object] = {}
 
     # -- helpers ------------------------------------------------------------
+    def phase(self, lo: float, hi: float) -> None:
+        """The share of the whole solve (lo..hi) that the next phase's progress fills."""
+        self._window = (lo, hi)
+
+    def progress(self, stage: str, fraction: float) -> None:
+        """Report ``fraction`` (0..1) of the current phase as a fraction of the whole solve.
+
+        What the callback gets never decreases (a phase may restart its count, e.g. a
+        second repair round) and reaches 1.0 only with ``stage == "done"``.
+        """
+        lo, hi = self._window
+        value = 1.0 if stage == "done" else lo + (hi - lo) * min(max(fraction, 0.0), 1.0)
+        value = max(self._reported, min(value, 1.0 if stage == "done" else 0.999))
+        self._reported = value
+        self._report(stage, value)
+
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
         last = getattr(self, "_last", self.t0)
         self.timings[name] = round(self.timings.get(name, 0.0) + now - last, 4)
         self._last = now
 
-    def _deadline(self, share: float) -> float:
-        """Wall-clock moment by which a phase should stop, from the overall limit."""
+    def _deadline(self, share: float = 1.0) -> float:
+        """Wall-clock safety cap for a phase: a share of what is left of time_limit.
+
+        Phases stop on their work budget; this moment only matters when something
+        takes far longer than it should, and stopping there is reported in warnings.
+        """
         if self.time_limit is None:
             return math.inf  # only when the Solver is used directly
         spent = time.perf_counter() - self.t0
@@ -219,6 +277,7 @@ class Solver:
         self._lap("exact")
         if res.status != "Optimal" or res.draws is None:
             self.lp_info["exact_status"] = res.status
+            self.warnings.append(f"exact MILP: {res.status}; the heuristic was used")
             return False
         # Replace the state by the optimum (confirmed placements included).
         fresh = State(ix)
@@ -247,12 +306,28 @@ class Solver:
         deadline = self._deadline(share)
         limit = None if math.isinf(deadline) else max(0.5, deadline - time.perf_counter())
         target = float(self.ix.prio[self.st.assign >= 0].sum()) if self.st.assign.max() >= 0 else 0
-        res = lp_relaxation(self.ix, self.st, self.fixed, time_limit=limit, target=target)
+        res = lp_relaxation(
+            self.ix,
+            self.st,
+            self.fixed,
+            time_limit=limit,
+            target=target,
+            steps=self.budget.lagrangian_steps,
+        )
         self.lp_x = res.x
         self.lp_info = res.info
+        self._order = None  # the order follows the LP
+        if res.info.get("capped"):
+            self.warnings.append("the bound stopped at the time limit (not reproducible)")
         self._lap("lp_bound")
 
     def order_key(self) -> list[int]:
+        """Requests in the order the construction and the repairs take them."""
+        if self._order is None or self._order[0] != id(self.lp_x):
+            self._order = (id(self.lp_x), self._order_key())
+        return self._order[1]
+
+    def _order_key(self) -> list[int]:
         ix = self.ix
         R = len(ix.rid)
         by_school: dict[int, list[int]] = defaultdict(list)
@@ -385,6 +460,7 @@ class Solver:
         moved = 0
         for r in range(len(ix.rid)):
             if time.perf_counter() > deadline:
+                self.warnings.append("preferences stopped at the time limit (not reproducible)")
                 break
             p0 = int(st.assign[r])
             if p0 < 0 or self.fixed[r] or not ix.pref_rank[r]:
@@ -409,18 +485,19 @@ class Solver:
     def _eligible_set(self, r: int) -> set[int]:
         return set(self.ix.eligible(r).tolist())
 
-    def repair(self, deadline: float, max_rounds: int = 3) -> int:
+    def repair(self, deadline: float, max_rounds: int | None = None) -> int:
         """Ejection chains of length one; returns how many more requests got placed."""
         ix, st = self.ix, self.st
         gained = 0
-        for _round in range(max_rounds):
+        rounds = self.budget.repair_rounds if max_rounds is None else max_rounds
+        for _round in range(rounds):
             unplaced = [
                 r for r in self.order_key() if st.assign[r] < 0 and ix.eptr[r + 1] > ix.eptr[r]
             ]
             improved = 0
             for k, r in enumerate(unplaced):
                 if time.perf_counter() > deadline:
-                    self.warnings.append("repair stopped at its time limit")
+                    self.warnings.append("repair stopped at the time limit (not reproducible)")
                     self._lap("repair")
                     return gained
                 if k % 200 == 0:
@@ -612,11 +689,12 @@ class Solver:
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
         # Always valid: every request that has an eligible plek placed.
         trivial = float(ix.prio[np.diff(ix.eptr) > 0].sum())
-        ub = self.lp_info.get("upper_bound")
-        if ub is None or float(ub) >= trivial:
+        found = self.lp_info.get("upper_bound")
+        ub = float(found) if isinstance(found, int | float) else trivial
+        if ub >= trivial:
             ub = trivial
             self.lp_info["bound_kind"] = "eligible_requests"
-        ub = max(float(ub), pw)  # rounding noise must not make the gap negative
+        ub = max(ub, pw)  # rounding noise must not make the gap negative
         gap = (ub - pw) / ub if ub > 0 else 0.0
         self._lap("result")
         stats = {
@@ -684,6 +762,7 @@ def _incremental(s: Solver, previous: Result) -> Result:
             u = s.explain(only={r})[0]
         unplaced.append(u)
     s.lp_info["mode"] = "incremental"
+    s.progress("done", 1.0)
     return s.result(unplaced)
 
 
@@ -740,8 +819,17 @@ def solve(
     bound: bool = True,
     exact: bool | None = None,
     previous: Result | None = None,
+    start: Result | None = None,
+    budget: Budget | None = None,
 ) -> Result:
     """Allocate requests to plekken within seats and supervision capacity.
+
+    ``budget``: the work each phase may do (:class:`Budget`; default
+    :func:`default_budget` for the size). The result is a function of the problem
+    and the budget only: the same on any machine and at any load.
+    ``time_limit``: a wall-clock safety cap in seconds (default: 60 s, or 5 ms per
+    request), far above what the budget takes; a phase it cuts short is named in
+    ``stats.warnings`` and the result is then no longer reproducible.
 
     ``previous``: the result of the last run on this region, whose placements are
     passed again as proposals in ``problem.existing``. Then only what is new gets
@@ -750,59 +838,150 @@ def solve(
     reason unless they are new or lost their place. Without the LP; the bound is
     the eligible-requests bound. Meant for the re-run after one change.
 
+    ``start``: a warm start for a changed copy of a problem (scenarios, the
+    capacity report): its placements are kept where they still fit (re-drawn from
+    the sources left when theirs are gone), then every unplaced request is
+    repaired and the neighbourhood search runs with the budget. Without the LP
+    unless ``bound``.
+
     ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
     bound is then the weighted count of requests that have an eligible plek.
     Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
     solved to optimality by the exact MILP; ``exact=False`` forces the heuristic.
-    ``time_limit=None`` means a budget that grows with the size (AUTO_SECONDS_*);
-    small regions finish all phases well within it. The result is deterministic
-    for the same input unless a budget cuts a phase short (see stats.warnings).
+    ``progress(stage, fraction)`` is called as phases advance (stages ``index``,
+    ``construct``, ``repair``, ``bound``, ``lns``, ``preferences``, ``done``); the
+    fraction is of the whole solve, never decreases, and is 1.0 only at ``done``.
     """
     if time_limit is None:
-        time_limit = max(AUTO_SECONDS_MIN, AUTO_SECONDS_PER_REQUEST * len(problem.requests))
-    s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound)
+        time_limit = max(SAFETY_SECONDS_MIN, SAFETY_SECONDS_PER_REQUEST * len(problem.requests))
+    s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound, budget=budget)
+    s.phase(0.0, 0.02)
     s.progress("index", 1.0)
     s.place_existing()
     if previous is not None:
+        s.phase(0.02, 0.95)
         return _incremental(s, previous)
+    if start is not None:
+        return _warm(s, start)
     if exact is None:
         exact = int(s.ix.eplek.size) <= EXACT_MAX_PAIRS and len(s.ix.sid) <= EXACT_MAX_SOURCES
-    if exact and s.run_exact():
-        unplaced = s.explain()
-        s.progress("done", 1.0)
-        return s.result(unplaced)
+    if exact:
+        s.phase(0.02, 0.95)
+        s.progress("exact", 0.0)
+        if s.run_exact():
+            unplaced = s.explain()
+            s.progress("done", 1.0)
+            return s.result(unplaced)
     # Large regions: the bound first, then one allocation it guides. Otherwise
     # first an unguided allocation, then the bound; when the bound also gives
     # guidance, a second allocation follows it and the better one is kept.
+    cap = s._deadline()
     if bound and BOUND_FIRST_PAIRS < s.ix.eplek.size <= LP_MAX_PAIRS:
+        s.phase(0.02, 0.3)
         s.progress("bound", 0.0)
         s.run_bound(share=0.5)
+        s.phase(0.3, 0.4)
         s.construct()
-        s.repair(s._deadline(0.6))
+        s.phase(0.4, 0.5)
+        s.repair(cap)
     else:
+        s.phase(0.02, 0.12)
         s.construct()
-        s.repair(s._deadline(0.3 if bound else 0.8))
+        s.phase(0.12, 0.2)
+        s.repair(cap)
     if bound and s.ix.eplek.size > LP_MAX_PAIRS:
         s.lp_info["skipped"] = (
             f"{s.ix.eplek.size} eligible pairs: the LP and its Lagrangian do not converge "
             "within the budget at this size"
         )
     elif bound and 0 < s.ix.eplek.size <= BOUND_FIRST_PAIRS:
+        s.phase(0.2, 0.35)
         s.progress("bound", 0.0)
         s.run_bound()
         if s.lp_x:
             first = s.st
             s.st = s.fresh_state(first)
+            s.phase(0.35, 0.42)
             s.construct()
-            s.repair(s._deadline(0.5))
+            s.phase(0.42, 0.5)
+            s.repair(cap)
             if _score(s, first) > _score(s, s.st):
                 s.st = first
-    if not s.time_limit or s._deadline(1.0) - time.perf_counter() > 1.0:
-        from .lns import lns_repair
+    s.phase(0.5, 0.95)
+    _search(s)
+    s.phase(0.95, 0.99)
+    s.progress("preferences", 0.0)
+    if s.improve_preferences(cap):
+        s.repair(cap, max_rounds=1)  # moves to better-ranked plekken may have made room
+    unplaced = s.explain()
+    s.progress("done", 1.0)
+    return s.result(unplaced)
 
-        lns_repair(s, s._deadline(0.85))
-        s._lap("lns")
-    s.improve_preferences(s._deadline(0.9))
+
+def _search(s: Solver, only: list[int] | None = None) -> None:
+    from .lns import lns_repair
+
+    b = s.budget
+    if b.lns_neighbourhoods <= 0:
+        return
+    st = lns_repair(
+        s,
+        max_neighbourhoods=b.lns_neighbourhoods,
+        work=b.lns_work,
+        seed=b.seed,
+        deadline=s._deadline(0.95),
+        only=only,
+    )
+    s.lp_info["lns"] = {
+        "neighbourhoods": st.neighbourhoods,
+        "improved": st.improved,
+        "gained_weighted": st.gained,
+        "deterministic_time": round(st.deterministic_time, 3),
+        "seconds": round(st.wall_seconds, 3),
+    }
+    s._lap("lns")
+
+
+def _warm(s: Solver, start: Result) -> Result:
+    """Keep ``start``'s placements where they fit, then repair and search (see solve)."""
+    ix, st = s.ix, s.st
+    cap = s._deadline()
+    s.phase(0.02, 0.1)
+    s.progress("construct", 0.0)
+    keep = []
+    for a in start.assignments:
+        r, p = ix.rpos.get(a.request_id), ix.ppos.get(a.plek_id)
+        if r is None or p is None or st.assign[r] >= 0:
+            continue
+        el = ix.eligible(r)
+        k = int(np.searchsorted(el, p))
+        if k < el.size and el[k] == p:
+            keep.append((r, p, a.draws))
+    # Mentors first: first-years' draws may lean on the peer hours they bring.
+    keep.sort(key=lambda t: (not ix.mentor[t[0]], -ix.prio[t[0]], ix.rid[t[0]]))
+    for r, p, draws in keep:
+        d = s._old_draws(r, p, draws) or st.fits(r, p)
+        if d is not None:
+            st.place(r, p, d)
+    s._lap("construct")
+    s.phase(0.1, 0.3)
+    s.progress("repair", 0.0)
+    s.repair(cap)
+    if s.want_bound and 0 < s.ix.eplek.size <= BOUND_FIRST_PAIRS:
+        s.phase(0.3, 0.4)
+        s.progress("bound", 0.0)
+        s.run_bound()
+    # The search starts around the requests that lost their place, then the rest.
+    was_placed = np.zeros(len(ix.rid), dtype=bool)
+    was_placed[[r for r, _p, _d in keep]] = True
+    order = s.order_key()
+    s.phase(0.4, 0.95)
+    _search(s, only=[r for r in order if was_placed[r]] + [r for r in order if not was_placed[r]])
+    s.phase(0.95, 0.99)
+    s.progress("preferences", 0.0)
+    if s.improve_preferences(cap):
+        s.repair(cap, max_rounds=1)
+    s.lp_info["mode"] = "warm_start"
     unplaced = s.explain()
     s.progress("done", 1.0)
     return s.result(unplaced)

@@ -91,7 +91,7 @@ KM_LAT = 111.2
 KM_LON = 111.2 * math.cos(math.radians(CENTER[0]))
 
 
-def _point(rng: np.random.Generator, center: tuple[float, float], radius_km: float):  # type: ignore[no-untyped-def]
+def _point(rng: np.random.Generator, center: tuple[float, float], radius_km: float):
     ang = rng.uniform(0, 2 * math.pi)
     rad = radius_km * math.sqrt(rng.uniform())
     return (
@@ -145,7 +145,7 @@ def generate(
         sector = SECTORS[int(loc_sector[loc])]
         pool = by_sector[sector]
         w = np.array([OPLEIDINGEN[o - 1][0] for o in pool], dtype=float)
-        k = int(min(len(pool), rng.integers(1, 5)))
+        k = min(len(pool), int(rng.integers(1, 5)))
         opl = rng.choice(pool, size=k, replace=False, p=w / w.sum())
         u = rng.uniform()
         start, end = (YEAR_START, YEAR_END) if u < 0.85 else (S1 if u < 0.925 else S2)
@@ -220,7 +220,7 @@ def generate(
 
     sources: list[Source] = []
 
-    def add(**kw):  # type: ignore[no-untyped-def]
+    def add(**kw):
         sources.append(Source(id=100_000 + len(sources), **kw))
 
     seats_at = np.zeros(n_loc)

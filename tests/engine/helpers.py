@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from coordination.engine.model import (
     ExistingPlacement,
@@ -92,3 +94,29 @@ def problem(requests, plekken, sources, existing=(), **settings) -> Problem:  # 
 
 def fixed(request_id: int, plek_id: int, proposed: bool = False) -> ExistingPlacement:
     return ExistingPlacement(request_id=request_id, plek_id=plek_id, fixed=not proposed)
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def load_demo(name: str) -> Problem:
+    """A demo region exported as JSON (tests/engine/data/demo-<name>.json)."""
+    from coordination.engine.jsonio import problem_from_json
+
+    return problem_from_json((DATA / f"demo-{name}.json").read_bytes())
+
+
+def recorder() -> tuple[list[tuple[str, float]], Callable[[str, float], None]]:
+    """A progress callback and the list of (stage, fraction) it was called with."""
+    seen: list[tuple[str, float]] = []
+    return seen, lambda stage, fraction: seen.append((stage, fraction))
+
+
+def assert_forward_to_one(seen: list[tuple[str, float]]) -> None:
+    """Fractions of the whole job within 0..1, never decreasing, 1.0 only at "done"."""
+    fractions = [f for _s, f in seen]
+    assert fractions, "no progress reported"
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions == sorted(fractions), "progress went backwards"
+    assert seen[-1] == ("done", 1.0)
+    assert all(f < 1.0 for _s, f in seen[:-1])

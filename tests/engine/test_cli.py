@@ -60,3 +60,19 @@ def test_check_reports_an_infeasible_result(tmp_path: Path) -> None:
     out = run("check", str(pf), str(rf))
     assert out.returncode == 1
     assert [json.loads(x)["code"] for x in out.stdout.splitlines()] == ["seats"]
+
+
+def test_bench_scenarios_runs_on_a_problem_file_and_repeats_identically(tmp_path: Path) -> None:
+    p = problem(
+        [req(1), req(2), req(3, doelgroep="eerstejaars")],
+        [plek(10, seats=3)],
+        [src(100, hours=4.0), src(101, "regionale_pool", 2.0)],
+    )
+    pf = tmp_path / "problem.json"
+    pf.write_text(problem_to_json(p))
+    out = run("bench-scenarios", "--problem", str(pf), "--repeat", "2")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "repeats identical: True" in out.stdout
+    assert out.stdout.count("violations 0") == 6  # base and two scenarios, twice
+    assert out.stdout.startswith("load average before:")
+    assert "load average after:" in out.stdout

@@ -178,3 +178,11 @@ def test_fixed_placement_never_moves_even_when_another_plek_is_better():
 
 def test_period_constants_in_helpers_are_sane():
     assert START.isocalendar()[1] == 37 and END.isocalendar()[1] == 51
+
+
+def test_an_unknown_supervision_kind_is_refused_not_dropped():
+    import pytest
+
+    p = problem([req(1)], [plek(10)], [src(100, hours=4.0), src(101, "buddy", 4.0)])
+    with pytest.raises(ValueError, match=r"unknown supervision kind 'buddy' \(source 101\)"):
+        solve(p)

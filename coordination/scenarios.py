@@ -114,6 +114,7 @@ def scenario_solve(
         remove_plek_ids=changes.remove_plek_ids,
         base=base,
         time_limit=SCENARIO_TIME_LIMIT,
+        progress=progress,
     )
 
 
@@ -124,8 +125,28 @@ def capacity_solve(
     progress: engine.solver.Progress | None = None,
 ) -> tuple[engine.Result, list[CapacityRow]]:
     """Per begeleidingsvorm: the placements it carries and how many would be lost without it."""
-    result = base or engine.solve(problem, time_limit=SCENARIO_TIME_LIMIT)
-    return result, capacity_report(problem, result, time_limit=SCENARIO_TIME_LIMIT)
+    share = 0.0 if base is not None else 0.3  # of the job, for solving the base here
+    result = base or engine.solve(
+        problem, time_limit=SCENARIO_TIME_LIMIT, progress=_part(progress, 0.0, share)
+    )
+    rows = capacity_report(
+        problem, result, time_limit=SCENARIO_TIME_LIMIT, progress=_part(progress, share, 1.0)
+    )
+    return result, rows
+
+
+def _part(
+    progress: engine.solver.Progress | None, lo: float, hi: float
+) -> engine.solver.Progress | None:
+    """Progress of one part of a job, reported as the share lo..hi of the whole."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(stage: str, fraction: float) -> None:
+        report(stage, lo + (hi - lo) * fraction)
+
+    return part
 
 
 def scenario_summary(outcome: ScenarioResult) -> dict[str, Any]:

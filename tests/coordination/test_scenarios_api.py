@@ -190,3 +190,34 @@ def test_a_job_is_computed_once_however_often_its_task_arrives(client_for, world
 
     types = list(Event.objects.filter(type__startswith="analysis.").values_list("type", flat=True))
     assert types.count("analysis.finished") == 1
+
+
+@pytest.mark.parametrize("what", ["capacity", "scenario"])
+def test_a_job_reports_its_progress_on_the_region_stream_up_to_the_end(
+    client_for, world, tight_region, what
+):
+    erin = client_for("erin")
+    location, _plek, _source = tight_region
+    body = (
+        {}
+        if what == "capacity"
+        else {
+            "add_sources": [
+                {
+                    "kind": "werkbegeleider",
+                    "hours_per_week": "8",
+                    "location": location.pk,
+                    "start_date": "2026-09-01",
+                    "end_date": "2027-07-01",
+                }
+            ]
+        }
+    )
+    _computed(erin, erin.post(_url(world, what), body, format="json"))
+
+    fractions = [
+        e.payload["fraction"]
+        for e in Event.objects.filter(type="analysis.progress").order_by("seq")
+    ]
+    assert fractions, "no progress reported"
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

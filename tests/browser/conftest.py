@@ -121,14 +121,16 @@ def site(process_env: dict[str, str], browser: object, tmp_path: Path) -> Iterat
         process_env, tmp_path / "analysis.log", name="analysis", queues="analysis"
     )
     proc, port = start_uvicorn(process_env, tmp_path / "uvicorn.log")
+    site = Site(
+        server=Server(port=port, proc=proc, log=tmp_path / "uvicorn.log"),
+        browser=browser,
+        region=Region.objects.get(code="utrecht"),
+    )
     try:
-        yield Site(
-            server=Server(port=port, proc=proc, log=tmp_path / "uvicorn.log"),
-            browser=browser,
-            region=Region.objects.get(code="utrecht"),
-        )
+        yield site
     finally:
-        for process in (proc, worker, analysis):
+        # The server may have been restarted by the test: stop the one running now.
+        for process in (site.server.proc, worker, analysis):
             stop(process)
 
 

@@ -11,9 +11,10 @@ from rest_framework.authtoken.models import Token
 
 from coordination.models import AllocationRun
 from placements.domain import OrganisationKind, PlacementStatus
-from placements.models import Membership, Placement, PlacementRequest, SupervisionSource
+from placements.models import Membership, Placement, PlacementRequest, Plek, SupervisionSource
 from tests.browser.conftest import Site, screenshot
-from tests.integration.asgi_server import post_json, request_body, wait_until
+from tests.integration.asgi_server import post_json, request_body, start_uvicorn, wait_until
+from tests.integration.conftest import stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -236,9 +237,74 @@ def test_the_pages_speak_dutch_and_english_and_the_api_stays_english(site: Site)
         page.select_option("#language", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Run allocation now").is_visible()
+    assert figure(page, "requests") and page.get_by_text("Requests", exact=True).is_visible()
     # The choice stays for the next page, and the API answers in English whatever it is.
     page.goto("/coordinator/")
     assert page.locator("html").get_attribute("lang") == "en"
     answer = page.evaluate("fetch('/api/v1/requests/999999/').then(r => r.json())")
     assert json.dumps(answer).isascii()
-    assert "Not found" in json.dumps(answer) or "not found" in json.dumps(answer).lower()
+    assert "not found" in json.dumps(answer).lower()
+    # And back to Dutch.
+    with page.expect_navigation():
+        page.select_option("#language", "nl")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.get_by_role("button", name="Allocatie nu starten").is_visible()
+
+
+def test_a_dropped_connection_says_so_reconnects_and_catches_up(site: Site, process_env, tmp_path):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    page.wait_for_selector("#live:not(.offline)")
+    requests = int(figure(page, "requests"))
+    mark_page(page)
+
+    # The page's server goes away; meanwhile a school submits through another server.
+    stop(site.server.proc)
+    page.wait_for_selector("#live.offline")
+    other, other_port = start_uvicorn(process_env, tmp_path / "other.log")
+    try:
+        school = Membership.objects.filter(
+            organisation__region=site.region, organisation__kind=OrganisationKind.SCHOOL
+        ).first()
+        token = Token.objects.get_or_create(user=school.user)[0].key
+        opleiding = PlacementRequest.objects.filter(school=school.organisation).first().opleiding
+        body = request_body(opleiding.pk, 90002) | {"home_postcode": first_postcode(site)}
+        status, answer = post_json(f"http://127.0.0.1:{other_port}/api/v1/requests/", token, body)
+        assert status == 201, answer
+    finally:
+        stop(other)
+
+    # The server comes back on its port: the page reconnects and catches up by itself.
+    site.server.proc, _ = start_uvicorn(process_env, site.server.log, port=site.server.port)
+    page.wait_for_selector("#live:not(.offline)", timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelector('[data-figure=requests] .value').textContent == '{requests + 1}'"
+    )
+    assert not_reloaded(page)
+
+
+def test_a_care_organisation_adds_a_plek_and_is_told_what_is_wrong_first(site: Site):
+    care = Membership.objects.filter(
+        organisation__region=site.region, organisation__kind=OrganisationKind.CARE
+    ).first()
+    page = site.page(care.user.username)
+    page.wait_for_selector("#plekken tr")
+    before = Plek.objects.filter(location__organisation=care.organisation).count()
+
+    page.fill("#plek-team", "Team Nieuwe Vleugel")
+    page.fill("#plek-seats", "2")
+    page.fill("#plek-start", "2027-02-01")
+    page.fill("#plek-end", "2027-01-01")  # before the start
+    page.locator("#plek-opleidingen option").first.click()
+    page.click("#plek-form button[type=submit]")
+    page.wait_for_selector("#plek-errors [role=alert]")
+    assert Plek.objects.filter(location__organisation=care.organisation).count() == before
+
+    page.fill("#plek-end", "2027-06-30")
+    page.click("#plek-form button[type=submit]")
+    page.wait_for_selector("#plekken tr:has-text('Team Nieuwe Vleugel')")
+    assert (
+        Plek.objects.filter(
+            location__organisation=care.organisation, team="Team Nieuwe Vleugel"
+        ).count()
+        == 1
+    )

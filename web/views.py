@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from notifications import services as notifications
-from notifications.models import EmailFrequency
+from notifications.models import EmailFrequency, Preference
 from placements import selectors
 from placements.domain import (
     SOURCE_KINDS_BY_ORGANISATION,
@@ -64,6 +64,14 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """Logged in: the pages in the language this user chose before, on any browser."""
+        response = super().form_valid(form)
+        saved = Preference.objects.filter(user=form.get_user()).first()
+        if saved is not None:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, saved.language, samesite="Lax")
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -104,3 +104,26 @@ def test_the_pages_and_the_api_docs_load_nothing_from_another_site(client, world
         assert external == []
     # The chart library is served from our static files (installed by npm ci).
     assert finders.find("vendor/chart.js/chart.umd.min.js")
+
+
+def test_the_browsers_language_does_not_decide_the_users_choice_does(client, world):
+    logged_in(client, "erin")
+
+    english_browser = client.get("/coordinator/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert b'lang="nl"' in english_browser.content
+
+
+def test_logging_in_brings_back_the_language_the_user_chose_before(client, world):
+    from notifications.services import preference_update
+
+    erin = get_user_model().objects.get(username="erin")
+    erin.set_password("a-long-password-for-erin")
+    erin.save()
+    preference_update(user=erin, language="en")
+
+    response = client.post("/login/", {"username": "erin", "password": "a-long-password-for-erin"})
+
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
+    assert b'lang="en"' in client.get("/coordinator/").content

@@ -206,13 +206,16 @@ function renderScenario(target, job) {
   const r = job.result;
   const names = new Map(unplacedRows.map((u) => [u.request, u.student_pseudonym]));
   const sign = r.placed_delta > 0 ? "+" : "";
-  target.replaceChildren(
+  target.replaceChildren(...[
     el("p", { class: r.placed_delta > 0 ? "good" : "muted", "data-delta": r.placed_delta },
       `${sign}${r.placed_delta} ${gettext("placed")} (${r.placed_before} → ${r.placed_after})`),
+    r.placed_delta === 0 && !r.newly_unplaced.length
+      ? el("p", { class: "muted" }, gettext("Nobody more would be placed: the requests still waiting need something else here (see their remedies above).")) : null,
     r.newly_placed.length ? el("p", {}, `${gettext("Newly placed")}: `,
       r.newly_placed.map((id) => names.get(id) || `#${id}`).join(", ")) : null,
     r.newly_unplaced.length ? el("p", { class: "warn" }, `${gettext("No longer placed")}: `,
-      r.newly_unplaced.map((id) => `#${id}`).join(", ")) : null);
+      r.newly_unplaced.map((id) => `#${id}`).join(", ")) : null,
+  ].filter(Boolean));
 }
 
 function kindLabel(kind) {

@@ -32,6 +32,18 @@ def not_reloaded(page) -> bool:
     return page.evaluate("window.__notReloaded === true")
 
 
+def submit_request(origin: str, site: Site, n: int) -> None:
+    """A school of the region submits one request over the API of the server at origin."""
+    school = Membership.objects.filter(
+        organisation__region=site.region, organisation__kind=OrganisationKind.SCHOOL
+    ).first()
+    token = Token.objects.get_or_create(user=school.user)[0].key
+    known = PlacementRequest.objects.filter(school=school.organisation).first()
+    body = request_body(known.opleiding_id, n) | {"home_postcode": known.home_postcode_id}
+    status, answer = post_json(f"{origin}/api/v1/requests/", token, body)
+    assert status == 201, answer
+
+
 def test_a_visitor_logs_in_and_lands_on_the_home_of_their_organisation(site: Site):
     page = site.page()
     page.goto("/")
@@ -76,23 +88,12 @@ def test_the_coordinator_sees_the_region_and_follows_it_live(site: Site):
     mark_page(page)
 
     # A school submits a request over the API: the figure and the feed follow, no reload.
-    school = Membership.objects.filter(
-        organisation__region=site.region, organisation__kind=OrganisationKind.SCHOOL
-    ).first()
-    token = Token.objects.get_or_create(user=school.user)[0].key
-    opleiding = PlacementRequest.objects.filter(school=school.organisation).first().opleiding
-    body = request_body(opleiding.pk, 90001) | {"home_postcode": first_postcode(site)}
-    status, answer = post_json(f"{site.origin}/api/v1/requests/", token, body)
-    assert status == 201, answer
+    submit_request(site.origin, site, 90001)
     page.wait_for_function(
         f"document.querySelector('[data-figure=requests] .value').textContent == '{requests + 1}'"
     )
     assert page.locator("#feed li").first.inner_text()
     assert not_reloaded(page)
-
-
-def first_postcode(site: Site) -> str:
-    return PlacementRequest.objects.filter(region=site.region).first().home_postcode_id
 
 
 def test_running_allocation_shows_progress_and_the_run(site: Site):
@@ -262,14 +263,7 @@ def test_a_dropped_connection_says_so_reconnects_and_catches_up(site: Site, proc
     page.wait_for_selector("#live.offline")
     other, other_port = start_uvicorn(process_env, tmp_path / "other.log")
     try:
-        school = Membership.objects.filter(
-            organisation__region=site.region, organisation__kind=OrganisationKind.SCHOOL
-        ).first()
-        token = Token.objects.get_or_create(user=school.user)[0].key
-        opleiding = PlacementRequest.objects.filter(school=school.organisation).first().opleiding
-        body = request_body(opleiding.pk, 90002) | {"home_postcode": first_postcode(site)}
-        status, answer = post_json(f"http://127.0.0.1:{other_port}/api/v1/requests/", token, body)
-        assert status == 201, answer
+        submit_request(f"http://127.0.0.1:{other_port}", site, 90002)
     finally:
         stop(other)
 

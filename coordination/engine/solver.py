@@ -127,6 +127,7 @@ class Solver:
         self.dropped: set[int] = set()
         self.lp_x: dict[int, dict[int, float]] = {}  # request -> location id -> LP value
         self.lp_info: dict[str, object] = {}
+        self.repair_log: list[tuple[int, int]] = []  # per repair round: tried, placed
 
     # -- helpers ------------------------------------------------------------
     def phase(self, lo: float, hi: float) -> None:
@@ -505,6 +506,7 @@ class Solver:
                 if self.try_place(r) or self.eject(r):
                     improved += 1
             gained += improved
+            self.repair_log.append((len(unplaced), improved))
             if not improved:
                 break
         self._lap("repair")
@@ -703,6 +705,7 @@ class Solver:
             "weeks": ix.T,
             "eligible_pairs": int(ix.eplek.size),
             "warnings": self.warnings,
+            "repair_rounds": self.repair_log,
             "lp": self.lp_info,
         }
         return Result(tuple(assignments), tuple(unplaced), obj, ub, gap, stats)

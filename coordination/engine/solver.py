@@ -408,13 +408,13 @@ class Solver:
         if el.size == 0:
             return []
         a, b = st.rws[r], st.rwe[r] + 1
-        occ = st.seat[el]
-        inside = occ[:, a:b].max(axis=1)
+        occ = st.seat[el, a:b]
+        inside = occ.max(axis=1)
         free = ix.seats[el] - inside
         ok = free > 0
         if not ok.any():
             return []
-        outside = (occ.sum(axis=1) - occ[:, a:b].sum(axis=1)) / ix.seats[el]
+        outside = (st.seat_weeks[el] - occ.sum(axis=1)) / ix.seats[el]
         k = np.nonzero(ok)[0]
         cand = el[k]
         x = self.lp_x.get(r)

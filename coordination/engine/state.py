@@ -26,6 +26,7 @@ class State:
         self.peer_share = float(st.peer_share)
         P, S, T, R = len(ix.pid), len(ix.sid), ix.T, len(ix.rid)
         self.seat = np.zeros((P, T), dtype=np.int32)
+        self.seat_weeks = np.zeros(P, dtype=np.int64)  # seat.sum(axis=1), kept up to date
         self.free = np.zeros((S, T), dtype=np.float64)
         self.cnt = np.zeros((S, T), dtype=np.int32)
         for s in range(S):
@@ -176,6 +177,7 @@ class State:
     def place(self, r: int, p: int, draws: list[tuple[int, float]]) -> None:
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] += 1
+        self.seat_weeks[p] += b - a
         for s, lh in draws:
             self.free[s, a:b] -= draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] += 1
@@ -203,6 +205,7 @@ class State:
         draws = self.draws[r] or []
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] -= 1
+        self.seat_weeks[p] -= b - a
         for s, lh in draws:
             self.free[s, a:b] += draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] -= 1

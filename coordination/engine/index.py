@@ -74,6 +74,11 @@ class Index:
     edist: np.ndarray
     criterion: list[str | None]  # for requests with no eligible plek
     pref_rank: list[dict[int, int]] = field(default_factory=list)  # plek index -> rank
+    # scope() by what it depends on: (location, leerafdeling plek or -1, school,
+    # eerstejaars, first week, last week) -> the sources, as a list and an array.
+    _scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
 
     def eligible(self, r: int) -> np.ndarray:
         return self.eplek[self.eptr[r] : self.eptr[r + 1]]
@@ -82,10 +87,31 @@ class Index:
         return self.edist[self.eptr[r] : self.eptr[r + 1]]
 
     def scope(self, r: int, p: int) -> list[int]:
-        """Sources that may carry request r at plek p for all of r's weeks, in draw order."""
+        """Sources that may carry request r at plek p for all of r's weeks, in draw order.
+
+        The list is shared (cached): callers must not change it.
+        """
+        return self.scope_arr(r, p)[0]
+
+    def scope_arr(self, r: int, p: int) -> tuple[list[int], np.ndarray]:
+        """scope(r, p) as a list and as an int64 array (both cached, read-only)."""
         a, b = int(self.rws[r]), int(self.rwe[r])
-        sws, swe = self.sws, self.swe
-        return [s for s in self.scope_any_period(r, p) if sws[s] <= a and swe[s] >= b]
+        key = (
+            self.ploc[p],
+            p if p in self.plek_sources else -1,
+            self.school[r],
+            bool(self.eerst[r]),
+            a,
+            b,
+        )
+        hit = self._scopes.get(key)
+        if hit is None:
+            sws, swe = self.sws, self.swe
+            lst = [s for s in self.scope_any_period(r, p) if sws[s] <= a and swe[s] >= b]
+            arr = np.asarray(lst, dtype=np.int64)
+            arr.setflags(write=False)
+            hit = self._scopes[key] = (lst, arr)
+        return hit
 
     def scope_any_period(self, r: int, p: int) -> list[int]:
         """Like scope() but ignoring source periods (for explaining shortfalls)."""

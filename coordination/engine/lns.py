@@ -130,19 +130,20 @@ def solve_neighbourhood(
     from ortools.sat.python.cp_model import LinearExpr
 
     ix, st = s.ix, s.st
-    plekken = [p for p in range(len(ix.pid)) if ix.ploc[p] in locs]
+    by_loc, by_plek, position = _lookups(s)
+    plekken = sorted(p for loc in locs for p in by_loc.get(loc, ()))
     pset = set(plekken)
     inside: list[int] = []
     for p in plekken:
         for q in sorted(st.at_plek[p]):
             if not s.fixed[q] and not ix.mentor[q]:
                 inside.append(q)
-    cand = [r0]
-    for r in s.order_key():
-        if len(cand) >= MAX_REQUESTS:
-            break
-        if r != r0 and st.assign[r] < 0 and any(int(p) in pset for p in ix.eligible(r)):
-            cand.append(r)
+    # The first unplaced requests in the solver's order that are eligible at one
+    # of the plekken (the same as scanning that order, without visiting everyone).
+    there = np.unique(np.concatenate([by_plek[p] for p in plekken])) if plekken else position[:0]
+    there = there[(st.assign[there] < 0) & (there != r0)]
+    there = there[np.argsort(position[there], kind="stable")][: MAX_REQUESTS - 1]
+    cand = [r0, *there.tolist()]
     reqs = inside + cand
     old = {q: (int(st.assign[q]), list(st.draws[q] or [])) for q in inside}
     for q in inside:
@@ -318,6 +319,29 @@ def solve_neighbourhood(
     stats.improved += 1
     stats.gained += after - before
     return after - before
+
+
+def _lookups(s: Solver) -> tuple[dict[int, list[int]], list[np.ndarray], np.ndarray]:
+    """Plekken per location, eligible requests per plek, and each request's position
+    in the solver's order; cached on the solver for as long as that order holds."""
+    order = s.order_key()
+    got = getattr(s, "_lns_lookups", None)
+    if got is not None and got[0] is order:
+        return got[1]
+    ix = s.ix
+    by_loc: dict[int, list[int]] = defaultdict(list)
+    for p, loc in enumerate(ix.ploc):
+        by_loc[loc].append(p)
+    req_of_pair = np.repeat(np.arange(len(ix.rid), dtype=np.int64), np.diff(ix.eptr))
+    o = np.argsort(ix.eplek, kind="stable")
+    cuts = np.searchsorted(ix.eplek[o], np.arange(len(ix.pid) + 1))
+    pairs = req_of_pair[o]
+    by_plek = [pairs[cuts[p] : cuts[p + 1]] for p in range(len(ix.pid))]
+    rank = np.empty(len(ix.rid), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(ix.rid))
+    out = (dict(by_loc), by_plek, rank)
+    s._lns_lookups = (order, out)  # type: ignore[attr-defined]
+    return out
 
 
 def _restore(s: Solver, old: dict[int, tuple[int, list[tuple[int, float]]]]) -> None:

@@ -26,6 +26,7 @@ class State:
         self.peer_share = float(st.peer_share)
         P, S, T, R = len(ix.pid), len(ix.sid), ix.T, len(ix.rid)
         self.seat = np.zeros((P, T), dtype=np.int32)
+        self.seat_weeks = np.zeros(P, dtype=np.int64)  # seat.sum(axis=1), kept up to date
         self.free = np.zeros((S, T), dtype=np.float64)
         self.cnt = np.zeros((S, T), dtype=np.int32)
         for s in range(S):
@@ -72,15 +73,20 @@ class State:
         rem = self.load[r]
         if rem <= EPS:
             return []
+        scope, arr = self.ix.scope_arr(r, p)
+        if not scope:
+            return None
+        avail = self.available_all(r, arr)
         peer_room = self.peer_share * rem
         out: list[tuple[int, float]] = []
-        for s in self._draw_order(r, self.ix.scope(r, p)):
+        for i in self._draw_order(r, scope, avail):
+            s = scope[i]
             peer = self.skind[s] == PEER
             if peer and peer_room <= EPS:
                 continue
             # Whole hour units only (model.HOURS_UNIT): what is left below one unit
             # cannot carry anything, and stored draws are exactly these numbers.
-            take = hours_floor(min(rem, self.available(r, s), peer_room if peer else rem))
+            take = hours_floor(min(rem, avail[i], peer_room if peer else rem))
             if take <= 0:
                 continue
             out.append((s, take))
@@ -91,13 +97,28 @@ class State:
                 return out
         return None
 
-    def _draw_order(self, r: int, scope: list[int]) -> list[int]:
-        """Scope in draw order, with each run of sources of one kind that limit
-        their students reordered so that a placement takes as few of their
-        student places as it can: the one source that carries the whole load
+    def available_all(self, r: int, arr: np.ndarray) -> list[float]:
+        """available(r, s) for every source in ``arr`` at once (the same numbers)."""
+        a, b = self.rws[r], self.rwe[r] + 1
+        fr = self.free[arr, a:b].min(axis=1)
+        g = self.ix.sgf[arr]
+        with np.errstate(divide="ignore"):
+            av = np.where(fr <= EPS, 0.0, np.where(g > 0, fr / np.where(g > 0, g, 1.0), np.inf))
+        lim = self.limited[arr]
+        if lim.any():
+            la = arr[lim]
+            full = self.cnt[la, a:b].max(axis=1) >= self.ix.smax[la]
+            if full.any():
+                av[np.nonzero(lim)[0][full]] = 0.0
+        return av.tolist()
+
+    def _draw_order(self, r: int, scope: list[int], avail: list[float]) -> list[int]:
+        """Positions in ``scope`` in draw order, with each run of sources of one kind
+        that limit their students reordered so that a placement takes as few of
+        their student places as it can: the one source that carries the whole load
         with the least to spare if there is one, else the largest first.
         (A student who takes half an hour from a werkbegeleider uses one of its
-        two or three places all the same.)
+        two or three places all the same.) ``avail``: available(r, s) per position.
         """
         limited, skind = self.limited, self.skind
         out: list[int] = []
@@ -109,17 +130,17 @@ class State:
                 while j < n and limited[scope[j]] and skind[scope[j]] == skind[s]:
                     j += 1
             if j - i == 1:
-                out.append(s)
+                out.append(i)
             else:
                 rem = self.load[r]
-                av = [(self.available(r, x), x) for x in scope[i:j]]
+                av = [(avail[k], scope[k], k) for k in range(i, j)]
                 whole = [t for t in av if t[0] >= rem - 1e-9]
                 if whole:
-                    first = min(whole)[1]
+                    first = min(whole)[2]
                     out.append(first)
-                    out.extend(x for x in scope[i:j] if x != first)
+                    out.extend(k for k in range(i, j) if k != first)
                 else:
-                    out.extend(x for _, x in sorted(av, key=lambda t: (-t[0], t[1])))
+                    out.extend(t[2] for t in sorted(av, key=lambda t: (-t[0], t[1])))
             i = j
         return out
 
@@ -156,6 +177,7 @@ class State:
     def place(self, r: int, p: int, draws: list[tuple[int, float]]) -> None:
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] += 1
+        self.seat_weeks[p] += b - a
         for s, lh in draws:
             self.free[s, a:b] -= draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] += 1
@@ -183,6 +205,7 @@ class State:
         draws = self.draws[r] or []
         a, b = self.rws[r], self.rwe[r] + 1
         self.seat[p, a:b] -= 1
+        self.seat_weeks[p] -= b - a
         for s, lh in draws:
             self.free[s, a:b] += draw_cost(lh, self.gf[s])
             self.cnt[s, a:b] -= 1

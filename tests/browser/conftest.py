@@ -114,6 +114,8 @@ def manage(env: dict[str, str], *args: str) -> str:
 def site(process_env: dict[str, str], browser: object, tmp_path: Path) -> Iterator[Site]:
     """The demo (240 requests in three regions) with one allocation run done in Utrecht,
     served by uvicorn, one worker for runs and one for analyses."""
+    # A failed run is retried after 2 s here (production: 15 s, then longer).
+    process_env = process_env | {"ALLOCATION_RETRY_BACKOFF": "2"}
     manage(process_env, "seed_demo", "--requests", "240")
     manage(process_env, "allocate", "--region", "utrecht", "--time-limit", "3")
     worker = start_celery_worker(process_env, tmp_path / "worker.log")

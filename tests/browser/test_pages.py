@@ -7,9 +7,10 @@ import json
 import re
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from coordination.models import AllocationRun
+from coordination.models import AllocationRun, UnplacedRequest
 from placements.domain import OrganisationKind, PlacementStatus
 from placements.models import Membership, Placement, PlacementRequest, Plek, SupervisionSource
 from tests.browser.conftest import Site, screenshot
@@ -302,3 +303,32 @@ def test_a_care_organisation_adds_a_plek_and_is_told_what_is_wrong_first(site: S
         ).count()
         == 1
     )
+
+
+def test_a_failed_run_is_shown_plainly_and_goes_away_when_the_region_runs_again(site: Site):
+    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    page.wait_for_selector("#live:not(.offline)")
+    mark_page(page)
+    table = UnplacedRequest._meta.db_table
+    with connection.cursor() as cur:  # the database refuses what every run stores
+        cur.execute(
+            "CREATE FUNCTION leerplek_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full (injected)'; END $$"
+        )
+        cur.execute(
+            f"CREATE TRIGGER leerplek_test_refuse BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION leerplek_test_refuse()"
+        )
+    try:
+        page.click("#run-now")
+        notice = page.locator("#run-failed")
+        notice.wait_for(state="visible", timeout=60_000)
+        assert "The database refused to store the result." in notice.inner_text()
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TRIGGER leerplek_test_refuse ON {table}")
+            cur.execute("DROP FUNCTION leerplek_test_refuse()")
+    # Nobody clicks again: the region is retried after its pause, and the notice goes.
+    notice.wait_for(state="hidden", timeout=60_000)
+    assert AllocationRun.objects.filter(region=site.region).latest("pk").status == "finished"
+    assert not_reloaded(page)

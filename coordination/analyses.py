@@ -169,10 +169,13 @@ def _progress_events(job: AnalysisJob) -> Progress:
     return throttled(report, every_seconds=PROGRESS_EVENT_SECONDS)
 
 
+WORKER_LOST_MESSAGE = "The worker computing this stopped before it finished. Please try again."
+
+
 def analyses_sweep() -> list[int]:
     """Fail jobs whose worker was lost; return the queued jobs whose task may be lost."""
     now = timezone.now()
-    message = "The worker computing this stopped before it finished. Please try again."
+    message = WORKER_LOST_MESSAGE
     for job in AnalysisJob.objects.filter(
         status=RunStatus.RUNNING, started_at__lt=now - RUNNING_AT_MOST
     ).only("pk", "region_id", "kind"):

@@ -160,12 +160,15 @@ def allocation_run(
     return run
 
 
+WORKER_LOST_MESSAGE = (
+    "The worker running this allocation stopped before it finished (restarted or "
+    "killed). Nothing was stored; the run is repeated."
+)
+
+
 def _fail_lost_runs(*, region_id: int) -> None:
     """Runs still marked running whose worker is gone (the caller holds the lease)."""
-    message = (
-        "The worker running this allocation stopped before it finished (restarted or "
-        "killed). Nothing was stored; the run is repeated."
-    )
+    message = WORKER_LOST_MESSAGE
     lost = list(
         AllocationRun.objects.select_for_update()
         .filter(region_id=region_id, status=RunStatus.RUNNING)

@@ -323,7 +323,8 @@ def test_a_failed_run_is_shown_plainly_and_goes_away_when_the_region_runs_again(
         page.click("#run-now")
         notice = page.locator("#run-failed")
         notice.wait_for(state="visible", timeout=60_000)
-        assert "The database refused to store the result." in notice.inner_text()
+        # The service's sentence, in the page's language.
+        assert "De database weigerde het resultaat op te slaan." in notice.inner_text()
     finally:
         with connection.cursor() as cur:
             cur.execute(f"DROP TRIGGER leerplek_test_refuse ON {table}")

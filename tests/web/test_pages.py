@@ -5,12 +5,15 @@ use them as their users do."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 
 from notifications.models import EmailFrequency, Preference
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def logged_in(client, username: str):
@@ -127,3 +130,29 @@ def test_logging_in_brings_back_the_language_the_user_chose_before(client, world
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "en"
     assert b'lang="en"' in client.get("/coordinator/").content
+
+
+def test_the_dashboard_translates_exactly_the_failure_sentences_the_services_write():
+    """coordinator.js lists the fixed sentences it translates: each must be one the services
+    can write, or the page would silently show it untranslated after a rewording."""
+    from celery.exceptions import SoftTimeLimitExceeded
+    from django.db import DatabaseError, OperationalError
+
+    from coordination import analyses, services
+
+    script = (ROOT / "web/static/web/coordinator.js").read_text()
+    block = script[
+        script.index("const FAILURES") : script.index("]);", script.index("const FAILURES"))
+    ]
+    listed = set(re.findall(r'gettext_noop\("([^"]+)"\)', block))
+    written = {
+        services.describe_failure(exc)
+        for exc in (
+            DatabaseError("x"),
+            OperationalError("x"),
+            SoftTimeLimitExceeded(),
+            MemoryError(),
+        )
+    } | {services.WORKER_LOST_MESSAGE, analyses.WORKER_LOST_MESSAGE}
+
+    assert listed == written

@@ -19,6 +19,18 @@ const FIGURES = [
 const REASONS = {
   no_eligible_plek: gettext_noop("No eligible plek"), seats_full: gettext_noop("Seats full"), supervision_full: gettext_noop("Supervision full"),
 };
+// The service's failure sentences (coordination/services.py, analyses.py), in the page's
+// language; a sentence with details in it (an exception, a rule) stays as the API gave it.
+const FAILURES = new Set([
+  gettext_noop("The database refused to store the result. Nothing was stored; the run is repeated automatically."),
+  gettext_noop("The database could not be reached during the run. Nothing was stored; the run is repeated automatically."),
+  gettext_noop("The run took longer than its time limit. Nothing was stored; the run is repeated automatically."),
+  gettext_noop("The run ran out of memory. Nothing was stored; the run is repeated automatically."),
+  gettext_noop("The worker running this allocation stopped before it finished (restarted or killed). Nothing was stored; the run is repeated."),
+  gettext_noop("The worker computing this stopped before it finished. Please try again."),
+]);
+const failure = (text) => (FAILURES.has(text) ? gettext(text) : text);
+
 // Why no plek was eligible, and what would make one eligible.
 const CRITERIA = {
   opleiding: gettext_noop("opleiding"), period: gettext_noop("period"), sector: gettext_noop("sector"),
@@ -82,12 +94,12 @@ function figures(data) {
 function runs(list) {
   $("runs").replaceChildren(...list.map((r) => el("tr", {},
     el("td", {}, `#${r.id}`),
-    el("td", { class: r.status === "failed" ? "bad" : "" }, gettext(RUN_STATUS[r.status] || r.status), r.error ? el("div", { class: "muted" }, r.error) : null),
+    el("td", { class: r.status === "failed" ? "bad" : "" }, gettext(RUN_STATUS[r.status] || r.status), r.error ? el("div", { class: "muted" }, failure(r.error)) : null),
     el("td", {}, r.placed), el("td", {}, r.unplaced), el("td", {}, r.mode ? gettext(MODES[r.mode] || r.mode) : "–"))));
   const failed = list.find((r) => r.status === "failed" && r.failure_reason !== "superseded");
   const latest = list[0];
   $("run-failed").hidden = !(failed && latest && latest.id === failed.id);
-  if (failed) $("run-failed").textContent = `${gettext("Run")} #${failed.id}: ${failed.error}`;
+  if (failed) $("run-failed").textContent = `${gettext("Run")} #${failed.id}: ${failure(failed.error)}`;
 }
 
 function describe(event) {
@@ -202,7 +214,7 @@ async function watchJob(job, render) {
 }
 
 function renderScenario(target, job) {
-  if (job.status === "failed") return target.replaceChildren(el("p", { class: "notice bad" }, job.error));
+  if (job.status === "failed") return target.replaceChildren(el("p", { class: "notice bad" }, failure(job.error)));
   const r = job.result;
   const names = new Map(unplacedRows.map((u) => [u.request, u.student_pseudonym]));
   const sign = r.placed_delta > 0 ? "+" : "";
@@ -224,7 +236,7 @@ function kindLabel(kind) {
 }
 
 function renderCapacity(target, job) {
-  if (job.status === "failed") return target.replaceChildren(el("p", { class: "notice bad" }, job.error));
+  if (job.status === "failed") return target.replaceChildren(el("p", { class: "notice bad" }, failure(job.error)));
   target.replaceChildren(el("table", {},
     el("thead", {}, el("tr", {}, ...[gettext("Begeleidingsvorm"), gettext("Sources"), gettext("Hours a week"), gettext("Placements carried"), gettext("Lost without it")].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...job.result.rows.map((row) => el("tr", { "data-kind": row.kind },

@@ -58,6 +58,8 @@ steps give the same bound on any machine, so running it in a second process
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import multiprocessing
 import time
@@ -91,6 +93,7 @@ class _Relaxation:
     inv_d: np.ndarray  # (NL,) 1 / d_l, 0 where there is no students row
     shared: np.ndarray  # (NW,)
     has_stud: np.ndarray  # (NL,) bool
+    loc_ids: np.ndarray  # (NL,) location id of each location index
 
 
 def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation | None:
@@ -223,6 +226,7 @@ def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation 
         inv_d=inv_d,
         shared=shared,
         has_stud=has_stud,
+        loc_ids=loc_ids,
     )
 
 
@@ -234,12 +238,15 @@ def compact_bound(
     steps: int = DEFAULT_STEPS,
     lr0: float = 0.01,
     tau0: float = 0.02,
+    guidance: bool = False,
 ) -> dict[str, Any]:
     """The bound of the compact relaxation (module docstring) after ``steps`` steps.
 
     ``fixed``: per request index, a confirmed placement, at plek index
     ``fixed_plek[r]``. Returns ``upper_bound`` (rounded down when priorities are
-    integers), ``value`` (the exact L at the best prices seen), sizes and seconds.
+    integers), ``value`` (the exact L at the best prices seen), sizes and seconds;
+    with ``guidance``, also ``x``: request index -> location id -> the soft choices
+    of the last 70 % of the steps, averaged (an approximate LP solution).
     """
     t0 = time.perf_counter()
     rel = _build(ix, fixed, fixed_plek)
@@ -287,6 +294,8 @@ def compact_bound(
     m = np.zeros(n_par)
     v = np.zeros(n_par)
     best = exact(ya, yb, yc, yg)
+    avg = np.zeros(rel.xr.size) if guidance else None
+    n_avg = 0
     tau, lr, b1, b2 = tau0, lr0, 0.9, 0.999
     steps = max(1, int(steps))
     for it in range(1, steps + 1):
@@ -316,12 +325,24 @@ def compact_bound(
         frac = it / steps
         tau = tau0 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
         lr = lr0 * 0.1**frac
+        if avg is not None and frac > 0.3:
+            avg += x
+            n_avg += 1
         if it % 5 == 0 or it == steps:
             ev = exact(ya, yb, yc, yg)
             if math.isfinite(ev):
                 best = min(best, ev)
     prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
-    return {
+    out: dict[str, Any] = {}
+    if avg is not None:
+        xv = avg / max(n_avg, 1)
+        keep = xv > 1e-3
+        loc = rel.loc_ids[rel.i0[keep] // W1]
+        xd: dict[int, dict[int, float]] = {}
+        for r, li, val in zip(rel.xr[keep].tolist(), loc.tolist(), xv[keep].tolist(), strict=True):
+            xd.setdefault(r, {})[li] = val
+        out["x"] = xd
+    return out | {
         "upper_bound": float(np.floor(best + 0.01)) if prio_int else best,
         "value": best,
         "steps": steps,
@@ -355,7 +376,7 @@ class Pending:
         self._proc: Any = None
         self._conn: Any = None
         self.mode = "inline"
-        self.t0 = time.perf_counter()
+        self._frozen = False
 
     def _child(self, conn: Any) -> None:
         ix, fixed, fixed_plek, steps = self._args
@@ -372,6 +393,9 @@ class Pending:
         """Fork a process that computes the bound; False when that is not possible."""
         if "fork" not in multiprocessing.get_all_start_methods():
             return False
+        # What exists now is shared with the child until one of the two writes to
+        # it; frozen, the parent's garbage collector leaves those pages alone.
+        gc.freeze()
         try:
             ctx = multiprocessing.get_context("fork")
             here, there = ctx.Pipe(duplex=False)
@@ -379,9 +403,21 @@ class Pending:
             proc.start()
             there.close()
         except (AssertionError, OSError, ValueError):  # e.g. inside a daemonic worker
+            gc.unfreeze()
             return False
+        self._frozen = True
         self._proc, self._conn, self.mode = proc, here, "process"
         return True
+
+    def __del__(self) -> None:
+        # Abandoned (e.g. the search raised): stop the process, let gc move again.
+        proc = getattr(self, "_proc", None)
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.kill()
+                proc.join()
+        if getattr(self, "_frozen", False):
+            gc.unfreeze()
 
     def result(self) -> dict[str, Any]:
         """The bound (waits for the process; computes it here if there is none)."""
@@ -397,6 +433,9 @@ class Pending:
             self._proc.join()
             waited = time.perf_counter() - t
             self._proc = None
+            if self._frozen:
+                gc.unfreeze()
+                self._frozen = False
             if out is not None and "error" in out:
                 out = None
         if out is None:

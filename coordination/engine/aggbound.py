@@ -47,7 +47,7 @@ then maximised independently over their bounds. So every L(y) is a bound, at
 any step of the descent and however far from converged; the value reported is
 the smallest L seen, computed exactly (not the smoothed value). Nothing is
 solved by an external solver, and the data are one row of numbers per
-(request, location) pair (2.4 million at 100,000 requests) plus a few arrays
+(request, location) pair (2.87 million at 100,000 requests) plus a few arrays
 per location and check week.
 
 The descent is the smoothed Adam of ``bound.py`` (log-sum-exp instead of max

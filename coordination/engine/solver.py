@@ -6,7 +6,8 @@ Outline (see docs/allocation-format.md for the objective):
    (stability, and a warm start for re-runs);
 3. solve the LP relaxation with HiGHS for an upper bound on placed requests
    (weighted by priority), per independent component; its fractional solution
-   orders who goes where;
+   orders who goes where; beside it, the compact relaxation's bound
+   (aggbound.py), in a second process on large regions, the best bound reported;
 4. construct greedily in that order with load checks week by week;
 5. repair: for each unplaced request, free a seat or supervision hours by
    moving one placed request elsewhere (an ejection chain of length one);

@@ -128,6 +128,24 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
     out["first_choice"] = result.objective["first_choice"]
     out["fairness"] = result.objective["fairness_min_school_ratio"]
     out["peak_rss_mb_after_solve"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The bound's second process (large regions): its peak resident memory counts
+    # the pages it shares with this one too; "private" is what it added.
+    out["peak_rss_mb_bound_process"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    lp = result.stats["lp"]
+    cb = lp.get("compact") or {}
+    out["bounds"] = {
+        "lp": lp.get("upper_bound"),
+        "lp_kind": lp.get("status"),
+        "compact": cb.get("upper_bound"),
+        "compact_value": cb.get("value"),
+        "compact_seconds": cb.get("seconds"),
+        "compact_mode": cb.get("mode"),
+        "compact_waited_seconds": cb.get("waited_seconds"),
+        "compact_private_mb": cb.get("process_private_mb"),
+        "compact_at_least_engine": (
+            cb.get("upper_bound") is None or cb["upper_bound"] >= out["placed_weighted"]
+        ),
+    }
     if n <= 20_000:
         t = time.perf_counter()
         out["violations"] = len(check_feasibility(problem, result))
@@ -239,6 +257,16 @@ def _print_row(r: dict[str, Any]) -> None:
             f"({r['realloc_kept']} proposals kept, {r['realloc_moved']} moved, "
             f"new request placed: {r['realloc_new_placed']}, "
             f"violations {r['realloc_violations']})",
+            flush=True,
+        )
+    b = r.get("bounds") or {}
+    if b:
+        print(
+            f"{'':11}bounds: LP/Lagrangian {b['lp']} ({b['lp_kind']}), compact "
+            f"{b['compact']} ({b['compact_seconds']} s, {b['compact_mode']}, waited "
+            f"{b['compact_waited_seconds']} s, private {b['compact_private_mb']} MB; "
+            f">= engine: {b['compact_at_least_engine']}); bound process peak "
+            f"{r['peak_rss_mb_bound_process']:.0f} MB",
             flush=True,
         )
     print(f"           phases: {r['timings']}", flush=True)

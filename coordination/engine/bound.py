@@ -159,7 +159,7 @@ class _LP:
         self._flush()
 
         def cat(xs: list[np.ndarray], dtype: Any) -> np.ndarray:
-            return np.concatenate(xs).astype(dtype) if xs else np.empty(0, dtype=dtype)
+            return np.concatenate(xs).astype(dtype, copy=False) if xs else np.empty(0, dtype=dtype)
 
         self.cost = cat([c[0] for c in self._chunks], np.float64)
         self.lo = cat([c[1] for c in self._chunks], np.float64)
@@ -171,11 +171,17 @@ class _LP:
 
 
 def _cat(*xs: Any) -> np.ndarray:
-    return np.concatenate([np.atleast_1d(np.asarray(x, dtype=np.float64)) for x in xs])
+    """float64 concatenation of scalars and arrays (called tens of thousands of times)."""
+    return np.concatenate(
+        [x if isinstance(x, np.ndarray) else np.array([x], dtype=np.float64) for x in xs]
+    ).astype(np.float64, copy=False)
 
 
 def _icat(*xs: Any) -> np.ndarray:
-    return np.concatenate([np.atleast_1d(np.asarray(x, dtype=np.int64)) for x in xs])
+    """int64 concatenation of scalars and arrays."""
+    return np.concatenate(
+        [x if isinstance(x, np.ndarray) else np.array([x], dtype=np.int64) for x in xs]
+    ).astype(np.int64, copy=False)
 
 
 def lp_relaxation(
@@ -291,8 +297,9 @@ def lp_relaxation(
         lmin = float(load[r_all].min())
         ps_arr = np.asarray(ps, dtype=np.int64)
         own = [p for p in ps if p in plek_reqs]
+        rws_l, rwe_l = rws[r_all], rwe[r_all]
         for w in weeks:
-            m = (rws[r_all] <= w) & (rwe[r_all] >= w)
+            m = (rws_l <= w) & (rwe_l >= w)
             if not m.any():
                 continue
             cs, rs = cs_all[m], r_all[m]

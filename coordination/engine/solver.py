@@ -6,7 +6,8 @@ Outline (see docs/allocation-format.md for the objective):
    (stability, and a warm start for re-runs);
 3. solve the LP relaxation with HiGHS for an upper bound on placed requests
    (weighted by priority), per independent component; its fractional solution
-   orders who goes where;
+   orders who goes where; beside it, the compact relaxation's bound
+   (aggbound.py), in a second process on large regions, the best bound reported;
 4. construct greedily in that order with load checks week by week;
 5. repair: for each unplaced request, free a seat or supervision hours by
    moving one placed request elsewhere (an ejection chain of length one);
@@ -20,6 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +54,9 @@ LP_MAX_PAIRS = 1_500_000
 # construction it guides places more than an unguided one (synthetic 10,000
 # region: about 10,500 weighted against 9,950), so the unguided pass is skipped.
 BOUND_FIRST_PAIRS = 100_000
+# Beyond this many pairs the compact bound (aggbound.py) runs in a second
+# process beside the search (10,000 requests: 2-3 s of work); below, here.
+COMPACT_PROCESS_PAIRS = 100_000
 # A further repair round only when the last one placed at least this share of
 # the requests it tried: on the synthetic regions (seed 1) the first round places
 # 12-13 %, the second 0.04 % (100,000) to 0.2 % (10,000) and a third none, at the
@@ -71,13 +76,15 @@ class Budget:
     ``lns_neighbourhoods``: neighbourhoods the CP-SAT search re-solves (lns.py);
     ``lns_work``: CP-SAT deterministic time for each (a count of its work);
     ``lagrangian_steps``: subgradient steps of the bound on large regions;
-    ``repair_rounds``: passes of the ejection-chain repair; ``seed``: CP-SAT's seed.
+    ``repair_rounds``: passes of the ejection-chain repair; ``seed``: CP-SAT's seed;
+    ``compact_steps``: descent steps of the compact bound (aggbound.py).
     """
 
     lns_neighbourhoods: int = 20
     lns_work: float = 0.05
     lagrangian_steps: int = 80
     repair_rounds: int = 3
+    compact_steps: int = 300
     seed: int = 0
 
 
@@ -132,6 +139,7 @@ class Solver:
         self.dropped: set[int] = set()
         self.lp_x: dict[int, dict[int, float]] = {}  # request -> location id -> LP value
         self.lp_info: dict[str, object] = {}
+        self.compact: dict[str, Any] | None = None  # aggbound.compact_bound's answer
         self.repair_log: list[tuple[int, int]] = []  # per repair round: tried, placed
 
     # -- helpers ------------------------------------------------------------
@@ -726,11 +734,18 @@ class Solver:
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
         # Always valid: every request that has an eligible plek placed.
         trivial = float(ix.prio[np.diff(ix.eptr) > 0].sum())
+        # The best (smallest) of the bounds at hand; a tie goes to the simplest.
+        cands: list[tuple[float, object]] = [(trivial, "eligible_requests")]
         found = self.lp_info.get("upper_bound")
-        ub = float(found) if isinstance(found, int | float) else trivial
-        if ub >= trivial:
-            ub = trivial
-            self.lp_info["bound_kind"] = "eligible_requests"
+        if isinstance(found, int | float):
+            cands.append((float(found), self.lp_info.get("bound_kind")))
+        if self.compact is not None:
+            self.lp_info["compact"] = self.compact
+            cb = self.compact.get("upper_bound")
+            if isinstance(cb, int | float) and self.compact.get("columns"):
+                cands.append((float(cb), "compact_lagrangian"))
+        ub, kind = min(cands, key=lambda t: t[0])
+        self.lp_info["bound_kind"] = kind
         ub = max(ub, pw)  # rounding noise must not make the gap negative
         gap = (ub - pw) / ub if ub > 0 else 0.0
         self._lap("result")
@@ -910,6 +925,21 @@ def solve(
             unplaced = s.explain()
             s.progress("done", 1.0)
             return s.result(unplaced)
+    # The compact bound needs nothing from the search and the search nothing from
+    # it: on large regions it runs in a second process meanwhile, and it is a
+    # function of the problem and its step budget only, so the result is the same
+    # however the two processes are scheduled (or when it runs here instead).
+    pending = None
+    if bound:
+        from .aggbound import start as start_compact
+
+        pending = start_compact(
+            s.ix,
+            s.fixed,
+            s.st.assign,
+            s.budget.compact_steps,
+            process=s.ix.eplek.size > COMPACT_PROCESS_PAIRS,
+        )
     # Large regions: the bound first, then one allocation it guides. Otherwise
     # first an unguided allocation, then the bound; when the bound also gives
     # guidance, a second allocation follows it and the better one is kept.
@@ -952,6 +982,9 @@ def solve(
     if s.improve_preferences(cap):
         s.repair(cap, max_rounds=1)  # moves to better-ranked plekken may have made room
     unplaced = s.explain()
+    if pending is not None:
+        s.compact = pending.result()
+        s._lap("compact_bound_wait")
     s.progress("done", 1.0)
     return s.result(unplaced)
 

@@ -1,0 +1,457 @@
+"""A compact relaxation of the allocation and its Lagrangian dual: a bound at every size.
+
+The LP of ``bound.py`` has, per location and check week, rows per opleiding and
+flow columns per school; at 100,000 requests it would hold tens of millions of
+nonzeros. This relaxation keeps only what is needed per *location* ``l`` and
+*check week* ``w`` (weeks in which something starts or ends; between two of them
+nothing changes), and pools the sources that are shared between locations:
+
+* ``x[r,l]`` in [0, 1], one per request and location where it has an eligible plek;
+  ``sum_l x[r,l] <= 1``; a confirmed placement has x = 1 at its plek's location.
+* seats: ``sum_{r running w} x[r,l] <= S[l,w]``, the seats of l's plekken running w.
+* supervision: ``sum_{r running w} load_r x[r,l] - f[l,w] <= H[l,w]``, where H is the
+  hours / group_factor of l's location sources running w, plus the leerafdeling
+  hours of l's plekken running w, plus a constant cap on the peer hours at l:
+  ``min(peer_share * (load of the eerstejaars eligible at l running w),
+  peer_hours * (peer sources at l) * (mentors eligible at l running w) / g)``,
+  g the smallest group factor of those peer sources.
+* students: ``sum_{r running w} x[r,l] - f[l,w] / d_l <= M[l,w] + (U[l,w] + peer and
+  leerafdeling caps) / d_l``, with M the max_students of l's limited sources, U the
+  hours/group_factor of its unlimited ones, ``d_l = (1 - peer_share) * (smallest
+  load eligible at l)``.
+* shared: ``f[l,w] >= 0`` is what docent-begeleiders and regional pools carry at
+  l in w; ``sum_l f[l,w] <= D[w]``, all docent and pool hours / group_factor running w.
+
+Why it is an upper bound on the priority-weighted number placed. It is a
+relaxation of the LP of ``bound.py`` (see its docstring for why that LP holds
+every feasible allocation): there, each peer and leerafdeling flow column is at
+most the constant used here (its column bound, or its linking row at x <= 1),
+so moving those columns to the right-hand side at their caps only loosens the
+supervision and students rows; the per-opleiding seat rows are dropped; the
+docent columns of all schools and the pool column at (l, w) are summed into
+f[l,w], and adding up their per-school and pool rows gives the shared row
+(their per-location caps are dropped). Every point of that LP thus maps to a
+point here with the same objective, so the optimum here is at least the LP
+optimum, hence at least any feasible allocation's weighted count. The bound
+reported is the Lagrangian dual value L(y) for prices y >= 0 on all rows except
+the assign rows ``sum_l x[r,l] <= 1``:
+
+    L(y) = rhs . y + sum_r max(0, max_l rc[r,l]) + sum_{l,w} D[w] max(0, rc_f[l,w])
+
+(a confirmed request takes its single column's rc, whatever its sign), with
+rc[r,l] = prio_r - sum_{w in r's weeks} (y_seat[l,w] + load_r y_sup[l,w] +
+y_stud[l,w]) and rc_f[l,w] = y_sup[l,w] + y_stud[l,w] / d_l - y_shared[w]. For any
+y >= 0 and any feasible x, f: objective <= objective + y . (rhs - A (x, f)) =
+L evaluated at (x, f) <= L(y), because each request's columns and each f are
+then maximised independently over their bounds. So every L(y) is a bound, at
+any step of the descent and however far from converged; the value reported is
+the smallest L seen, computed exactly (not the smoothed value). Nothing is
+solved by an external solver, and the data are one row of numbers per
+(request, location) pair (2.87 million at 100,000 requests) plus a few arrays
+per location and check week.
+
+The descent is the smoothed Adam of ``bound.py`` (log-sum-exp instead of max
+at a falling temperature), for a fixed number of steps: the same input and
+steps give the same bound on any machine, so running it in a second process
+(:func:`start`) beside the search changes nothing in the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import multiprocessing
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .index import Index
+from .state import BIG
+from .weeks import week_index
+
+DEFAULT_STEPS = 300
+
+
+@dataclass
+class _Relaxation:
+    NL: int
+    NW: int
+    xr: np.ndarray  # request of each column (sorted by request)
+    i0: np.ndarray  # flat index (l, k0) into (NL, NW + 1) prefix sums
+    i1: np.ndarray  # flat index (l, k1 + 1)
+    xload: np.ndarray
+    xprio: np.ndarray
+    gstart: np.ndarray  # first column of each request that has one
+    gid: np.ndarray  # group of each column
+    forced: np.ndarray  # per group: a confirmed placement
+    seats: np.ndarray  # (NL, NW)
+    sup: np.ndarray
+    stud: np.ndarray
+    inv_d: np.ndarray  # (NL,) 1 / d_l, 0 where there is no students row
+    shared: np.ndarray  # (NW,)
+    has_stud: np.ndarray  # (NL,) bool
+    loc_ids: np.ndarray  # (NL,) location id of each location index
+
+
+def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation | None:
+    settings = ix.problem.settings
+    share = float(settings.peer_share)
+    peer_hours = float(settings.peer_hours)
+    T = ix.T
+    R = len(ix.rid)
+    P = len(ix.pid)
+    if R == 0 or P == 0 or ix.eplek.size == 0:
+        return None
+    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
+    pws = np.array([week_index(p.start) - ix.w0 for p in pleks], dtype=np.int64)
+    pwe = np.array([week_index(p.end) - ix.w0 for p in pleks], dtype=np.int64)
+    sws = np.asarray(ix.sws, dtype=np.int64)
+    swe = np.asarray(ix.swe, dtype=np.int64)
+    marks = set(ix.rws.tolist()) | {int(w) + 1 for w in ix.rwe.tolist()}
+    marks |= set(pws.tolist()) | {int(w) + 1 for w in pwe.tolist()}
+    marks |= set(sws.tolist()) | {int(w) + 1 for w in swe.tolist()}
+    cw = np.asarray(sorted(w for w in marks if 0 <= w < T), dtype=np.int64)
+    NW = int(cw.size)
+
+    ploc = np.asarray(ix.ploc, dtype=np.int64)
+    loc_ids = np.unique(ploc)
+    NL = int(loc_ids.size)
+    lidx = np.searchsorted(loc_ids, ploc)
+    pr = np.repeat(np.arange(R, dtype=np.int64), np.diff(ix.eptr))
+    pp = ix.eplek.astype(np.int64)
+    fx = np.nonzero(fixed)[0]
+    if fx.size:
+        keep = ~fixed[pr]
+        pr = np.concatenate([pr[keep], fx])
+        pp = np.concatenate([pp[keep], fixed_plek[fx].astype(np.int64)])
+    ukey = np.unique(pr * NL + lidx[pp])
+    del pr, pp
+    xr = ukey // NL
+    xl = ukey % NL
+    del ukey
+    load = np.asarray(ix.load, dtype=np.float64)
+    k0 = np.searchsorted(cw, ix.rws, side="left")
+    k1 = np.searchsorted(cw, ix.rwe, side="right") - 1
+    W1 = NW + 1
+    i0 = xl * W1 + k0[xr]
+    i1 = xl * W1 + k1[xr] + 1
+
+    def per_lw(weights: np.ndarray | None) -> np.ndarray:
+        """(NL, NW): the sum of weights over the columns at l whose request runs in w."""
+        a = np.bincount(i0, weights, minlength=NL * W1) - np.bincount(i1, weights, NL * W1)
+        return np.cumsum(a.reshape(NL, W1), axis=1)[:, :NW]
+
+    def active(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """(n, NW) bool: running in check week k."""
+        return (starts[:, None] <= cw[None, :]) & (ends[:, None] >= cw[None, :])
+
+    seats = np.zeros((NL, NW))
+    run_p = active(pws, pwe)
+    for k in range(NW):
+        seats[:, k] = np.bincount(lidx, np.asarray(ix.seats, float) * run_p[:, k], NL)
+
+    sh = np.asarray(ix.shours, dtype=np.float64) / np.asarray(ix.sgf, dtype=np.float64)
+    smax = np.asarray(ix.smax)
+    lpos = {int(v): i for i, v in enumerate(loc_ids.tolist())}
+    cap_local = np.zeros((NL, NW))
+    m_lim = np.zeros((NL, NW))
+    cap_unl = np.zeros((NL, NW))
+    ls = [(lpos[loc], s) for loc, ss in ix.loc_sources.items() if loc in lpos for s in ss]
+    if ls:
+        sl = np.array([a for a, _ in ls], dtype=np.int64)
+        si = np.array([b for _, b in ls], dtype=np.int64)
+        act = active(sws[si], swe[si])
+        lim = smax[si] < BIG
+        for k in range(NW):
+            a = act[:, k]
+            cap_local[:, k] = np.bincount(sl, sh[si] * a, NL)
+            m_lim[:, k] = np.bincount(sl, np.where(lim, smax[si], 0) * a, NL)
+            cap_unl[:, k] = np.bincount(sl, np.where(lim, 0.0, sh[si]) * a, NL)
+    extra = np.zeros((NL, NW))  # leerafdeling and peer caps
+    lp_ = [(int(lidx[p]), s) for p, ss in ix.plek_sources.items() for s in ss]
+    if lp_:
+        sl = np.array([a for a, _ in lp_], dtype=np.int64)
+        si = np.array([b for _, b in lp_], dtype=np.int64)
+        act = active(sws[si], swe[si])
+        for k in range(NW):
+            extra[:, k] += np.bincount(sl, sh[si] * act[:, k], NL)
+    if any(ix.loc_peer.values()):
+        eer_load = per_lw(load[xr] * ix.eerst[xr])
+        n_ment = per_lw(ix.mentor[xr].astype(np.float64))
+        sgf = np.asarray(ix.sgf, dtype=np.float64)
+        for loc, peers in ix.loc_peer.items():
+            if loc not in lpos or not peers:
+                continue
+            li = lpos[loc]
+            pa = np.asarray(peers, dtype=np.int64)
+            act = active(sws[pa], swe[pa])
+            for k in range(NW):
+                a = pa[act[:, k]]
+                if a.size:
+                    g = float(sgf[a].min())
+                    by_hours = peer_hours * a.size * n_ment[li, k] / g if g > 0 else math.inf
+                    extra[li, k] += min(share * eer_load[li, k], by_hours)
+    lmin = np.full(NL, np.inf)
+    np.minimum.at(lmin, xl, load[xr])
+    d = (1.0 - share) * lmin
+    has_stud = d > 1e-9
+    inv_d = np.where(has_stud, 1.0 / np.where(has_stud, d, 1.0), 0.0)
+    sup = cap_local + extra
+    stud = np.where(has_stud[:, None], m_lim + (cap_unl + extra) * inv_d[:, None], 0.0)
+    shared_src = [s for ss in ix.school_sources.values() for s in ss] + list(ix.pool_sources)
+    shared = np.zeros(NW)
+    if shared_src:
+        sa = np.asarray(shared_src, dtype=np.int64)
+        shared = (sh[sa][:, None] * active(sws[sa], swe[sa])).sum(axis=0)
+    gstart = np.flatnonzero(np.r_[True, xr[1:] != xr[:-1]])
+    gid = np.repeat(np.arange(gstart.size), np.diff(np.r_[gstart, xr.size]))
+    forced = fixed[xr[gstart]]
+    return _Relaxation(
+        NL=NL,
+        NW=NW,
+        xr=xr.astype(np.int32),
+        i0=i0.astype(np.int32),
+        i1=i1.astype(np.int32),
+        xload=load[xr],
+        xprio=np.asarray(ix.prio, dtype=np.float64)[xr],
+        gstart=gstart,
+        gid=gid.astype(np.int32),
+        forced=forced,
+        seats=seats,
+        sup=sup,
+        stud=stud,
+        inv_d=inv_d,
+        shared=shared,
+        has_stud=has_stud,
+        loc_ids=loc_ids,
+    )
+
+
+def compact_bound(
+    ix: Index,
+    fixed: np.ndarray,
+    fixed_plek: np.ndarray,
+    *,
+    steps: int = DEFAULT_STEPS,
+    lr0: float = 0.01,
+    tau0: float = 0.02,
+    guidance: bool = False,
+) -> dict[str, Any]:
+    """The bound of the compact relaxation (module docstring) after ``steps`` steps.
+
+    ``fixed``: per request index, a confirmed placement, at plek index
+    ``fixed_plek[r]``. Returns ``upper_bound`` (rounded down when priorities are
+    integers), ``value`` (the exact L at the best prices seen), sizes and seconds;
+    with ``guidance``, also ``x``: request index -> location id -> the soft choices
+    of the last 70 % of the steps, averaged (an approximate LP solution).
+    """
+    t0 = time.perf_counter()
+    rel = _build(ix, fixed, fixed_plek)
+    t_build = time.perf_counter() - t0
+    if rel is None:
+        return {"upper_bound": 0.0, "value": 0.0, "steps": 0, "columns": 0}
+    NL, NW, W1 = rel.NL, rel.NW, rel.NW + 1
+    i0, i1, xload, xprio = rel.i0, rel.i1, rel.xload, rel.xprio
+    gstart, gid, forced = rel.gstart, rel.gid, rel.forced
+    free = ~forced
+    has_stud = rel.has_stud[:, None]
+    inv_d = rel.inv_d[:, None]
+    D = rel.shared[None, :]
+
+    def prefix(a: np.ndarray) -> np.ndarray:
+        out = np.zeros((NL, W1))
+        np.cumsum(a, axis=1, out=out[:, 1:])
+        return out.ravel()
+
+    def reduced(ya: np.ndarray, yb: np.ndarray, yc: np.ndarray, yg: np.ndarray) -> tuple:
+        pa, pb, pc = prefix(ya), prefix(yb), prefix(yc)
+        rc = xprio - (pa[i1] - pa[i0]) - xload * (pb[i1] - pb[i0]) - (pc[i1] - pc[i0])
+        rcf = yb + yc * inv_d - yg[None, :]
+        return rc, rcf
+
+    def dual_rhs(ya, yb, yc, yg) -> float:
+        return float(
+            (rel.seats * ya).sum() + (rel.sup * yb).sum() + (rel.stud * yc).sum() + rel.shared @ yg
+        )
+
+    def exact(ya, yb, yc, yg) -> float:
+        rc, rcf = reduced(ya, yb, yc, yg)
+        gmax = np.maximum.reduceat(rc, gstart)
+        gval = np.where(forced, gmax, np.maximum(gmax, 0.0))
+        return dual_rhs(ya, yb, yc, yg) + float(gval.sum()) + float((D * np.maximum(rcf, 0)).sum())
+
+    def per_lw(w: np.ndarray) -> np.ndarray:
+        a = np.bincount(i0, w, minlength=NL * W1) - np.bincount(i1, w, NL * W1)
+        return np.cumsum(a.reshape(NL, W1), axis=1)[:, :NW]
+
+    shape = (NL, NW)
+    ya, yb, yc = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    yg = np.zeros(NW)
+    n_par = 3 * NL * NW + NW
+    m = np.zeros(n_par)
+    v = np.zeros(n_par)
+    best = exact(ya, yb, yc, yg)
+    avg = np.zeros(rel.xr.size) if guidance else None
+    n_avg = 0
+    tau, lr, b1, b2 = tau0, lr0, 0.9, 0.999
+    steps = max(1, int(steps))
+    for it in range(1, steps + 1):
+        rc, rcf = reduced(ya, yb, yc, yg)
+        gmax = np.maximum.reduceat(rc, gstart)
+        shift = np.where(free, np.maximum(gmax, 0.0), gmax)
+        e = np.exp((rc - shift[gid]) / tau)
+        # the option of not placing: only for requests that are not confirmed
+        unplaced = np.where(free, np.exp(-np.maximum(shift, 0.0) / tau), 0.0)
+        tot = np.add.reduceat(e, gstart) + unplaced
+        x = e / tot[gid]
+        z = np.clip(rcf * D / np.maximum(tau, 1e-12), -50, 50)
+        f = D / (1.0 + np.exp(-z))
+        g_a = rel.seats - per_lw(x)
+        g_b = rel.sup - per_lw(x * xload) + f
+        g_c = np.where(has_stud, rel.stud - per_lw(x) + f * inv_d, 0.0)
+        g_g = rel.shared - f.sum(axis=0)
+        grad = np.concatenate([g_a.ravel(), g_b.ravel(), g_c.ravel(), g_g])
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad * grad
+        step = lr * (m / (1 - b1**it)) / (np.sqrt(v / (1 - b2**it)) + 1e-9)
+        k = NL * NW
+        ya = np.maximum(0.0, ya - step[:k].reshape(shape))
+        yb = np.maximum(0.0, yb - step[k : 2 * k].reshape(shape))
+        yc = np.maximum(0.0, yc - step[2 * k : 3 * k].reshape(shape)) * has_stud
+        yg = np.maximum(0.0, yg - step[3 * k :])
+        frac = it / steps
+        tau = tau0 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
+        lr = lr0 * 0.1**frac
+        if avg is not None and frac > 0.3:
+            avg += x
+            n_avg += 1
+        if it % 5 == 0 or it == steps:
+            ev = exact(ya, yb, yc, yg)
+            if math.isfinite(ev):
+                best = min(best, ev)
+    prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
+    out: dict[str, Any] = {}
+    if avg is not None:
+        xv = avg / max(n_avg, 1)
+        keep = xv > 1e-3
+        loc = rel.loc_ids[rel.i0[keep] // W1]
+        xd: dict[int, dict[int, float]] = {}
+        for r, li, val in zip(rel.xr[keep].tolist(), loc.tolist(), xv[keep].tolist(), strict=True):
+            xd.setdefault(r, {})[li] = val
+        out["x"] = xd
+    return out | {
+        "upper_bound": float(np.floor(best + 0.01)) if prio_int else best,
+        "value": best,
+        "steps": steps,
+        "columns": int(rel.xr.size),
+        "locations": NL,
+        "check_weeks": NW,
+        "build_seconds": round(t_build, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def _private_mb() -> float | None:
+    """This process's private (not shared with its parent) resident memory, in MB."""
+    try:
+        with open("/proc/self/smaps_rollup") as fh:
+            kb = sum(
+                int(line.split()[1])
+                for line in fh
+                if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            )
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(kb / 1024, 1)
+
+
+class Pending:
+    """A compact bound being computed, in a forked process or (fallback) on demand."""
+
+    def __init__(self, ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, steps: int) -> None:
+        self._args = (ix, fixed.copy(), fixed_plek.copy(), steps)
+        self._proc: Any = None
+        self._conn: Any = None
+        self.mode = "inline"
+        self._frozen = False
+
+    def _child(self, conn: Any) -> None:
+        ix, fixed, fixed_plek, steps = self._args
+        try:
+            out = compact_bound(ix, fixed, fixed_plek, steps=steps)
+            out["process_private_mb"] = _private_mb()
+            conn.send(out)
+        except BaseException as exc:  # the parent falls back to computing it
+            conn.send({"error": repr(exc)})
+        finally:
+            conn.close()
+
+    def start_process(self) -> bool:
+        """Fork a process that computes the bound; False when that is not possible."""
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        # What exists now is shared with the child until one of the two writes to
+        # it; frozen, the parent's garbage collector leaves those pages alone.
+        gc.freeze()
+        try:
+            ctx = multiprocessing.get_context("fork")
+            here, there = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=self._child, args=(there,), daemon=True)
+            proc.start()
+            there.close()
+        except (AssertionError, OSError, ValueError):  # e.g. inside a daemonic worker
+            gc.unfreeze()
+            return False
+        self._frozen = True
+        self._proc, self._conn, self.mode = proc, here, "process"
+        return True
+
+    def __del__(self) -> None:
+        # Abandoned (e.g. the search raised): stop the process, let gc move again.
+        proc = getattr(self, "_proc", None)
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                proc.kill()
+                proc.join()
+        if getattr(self, "_frozen", False):
+            gc.unfreeze()
+
+    def result(self) -> dict[str, Any]:
+        """The bound (waits for the process; computes it here if there is none)."""
+        out: dict[str, Any] | None = None
+        waited = 0.0
+        if self._proc is not None:
+            t = time.perf_counter()
+            try:
+                out = self._conn.recv()
+            except (EOFError, OSError):
+                out = None
+            self._conn.close()
+            self._proc.join()
+            waited = time.perf_counter() - t
+            self._proc = None
+            if self._frozen:
+                gc.unfreeze()
+                self._frozen = False
+            if out is not None and "error" in out:
+                out = None
+        if out is None:
+            ix, fixed, fixed_plek, steps = self._args
+            out = compact_bound(ix, fixed, fixed_plek, steps=steps)
+            self.mode = "inline" if self.mode == "inline" else "inline_after_failure"
+        out["mode"] = self.mode
+        out["waited_seconds"] = round(waited, 3)
+        return out
+
+
+def start(
+    ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, steps: int, *, process: bool
+) -> Pending:
+    """Begin the compact bound: in a second process when ``process`` and possible."""
+    p = Pending(ix, fixed, fixed_plek, steps)
+    if process:
+        p.start_process()
+    return p

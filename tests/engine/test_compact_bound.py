@@ -1,0 +1,111 @@
+"""The compact relaxation's Lagrangian bound (aggbound.py): valid, and the same in any process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from unittest import mock
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coordination.engine import ExistingPlacement, aggbound, check_feasibility, solve, solver
+from coordination.engine.exact import solve_exact
+from coordination.engine.index import build_index
+from coordination.engine.synth import generate
+
+from .test_properties import instances
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("ENGINE_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def _bound(p, steps: int) -> float:  # type: ignore[no-untyped-def]
+    ix = build_index(p)
+    n = len(ix.rid)
+    return aggbound.compact_bound(ix, np.zeros(n, dtype=bool), np.full(n, -1), steps=steps)[
+        "upper_bound"
+    ]
+
+
+@SETTINGS
+@given(instances(), st.sampled_from([1, 7, aggbound.DEFAULT_STEPS]))
+def test_at_least_the_exact_optimum_after_any_number_of_steps(p, steps):  # type: ignore[no-untyped-def]
+    ref = solve_exact(p)
+    assert ref.status == "Optimal"
+    assert _bound(p, steps) >= ref.placed_weighted - 1e-6
+
+
+@SETTINGS
+@given(instances())
+def test_at_least_the_optimum_with_confirmed_placements(p):  # type: ignore[no-untyped-def]
+    first = solve_exact(p)
+    keep = sorted(first.plek_of.items())[::2]
+    again = replace(p, existing=tuple(ExistingPlacement(r, q, True) for r, q in keep))
+    ref = solve_exact(again)
+    assert ref.status == "Optimal"
+    res = solve(again, exact=False)
+    assert check_feasibility(again, res) == []
+    compact = res.stats["lp"]["compact"]
+    if compact["columns"]:
+        assert compact["upper_bound"] >= ref.placed_weighted - 1e-6
+    assert res.upper_bound >= ref.placed_weighted - 1e-6
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(20, 45), st.integers(0, 10_000))
+def test_at_least_an_exact_solution_on_small_synthetic_regions(n, seed):  # type: ignore[no-untyped-def]
+    p = generate(n, seed)
+    ref = solve_exact(p, time_limit=20.0)
+    # Optimal or not, what the MILP found is feasible, so it is below any bound.
+    assert _bound(p, aggbound.DEFAULT_STEPS) >= ref.placed_weighted - 1e-6
+    if ref.status == "Optimal":
+        assert _bound(p, 3) >= ref.placed_weighted - 1e-6
+
+
+def test_at_least_the_engine_on_a_synthetic_region_and_reported() -> None:
+    p = generate(1000, 1)
+    res = solve(p)
+    compact = res.stats["lp"]["compact"]
+    assert compact["columns"] > 0 and compact["steps"] == solver.Budget().compact_steps
+    assert compact["upper_bound"] >= res.objective["placed_weighted"]
+    ix = build_index(p)
+    trivial = float(ix.prio[np.diff(ix.eptr) > 0].sum())
+    assert compact["upper_bound"] < trivial  # stronger than "every request placed" here
+    assert res.upper_bound <= compact["upper_bound"]  # the best bound at hand is reported
+
+
+def test_the_same_bound_and_result_in_a_second_process() -> None:
+    p = generate(400, 3)
+    ix = build_index(p)
+    n = len(ix.rid)
+    fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
+    here = aggbound.compact_bound(ix, fixed, at, steps=50)
+    pending = aggbound.start(ix, fixed, at, 50, process=True)
+    there = pending.result()
+    assert there["mode"] == "process"
+    assert there["value"] == here["value"] and there["upper_bound"] == here["upper_bound"]
+    inline = solve(p, exact=False)
+    with mock.patch.object(solver, "COMPACT_PROCESS_PAIRS", 0):
+        forked = solve(p, exact=False)
+    assert forked.stats["lp"]["compact"]["mode"] == "process"
+    assert inline.stats["lp"]["compact"]["mode"] == "inline"
+    assert forked.assignments == inline.assignments
+    assert forked.upper_bound == inline.upper_bound
+    assert forked.stats["lp"]["compact"]["value"] == inline.stats["lp"]["compact"]["value"]
+
+
+def test_no_process_possible_falls_back_to_computing_it_here() -> None:
+    p = generate(200, 4)
+    ix = build_index(p)
+    n = len(ix.rid)
+    fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
+    with mock.patch.object(aggbound.multiprocessing, "get_all_start_methods", lambda: ["spawn"]):
+        pending = aggbound.start(ix, fixed, at, 20, process=True)
+    out = pending.result()
+    assert out["mode"] == "inline"
+    assert out["value"] == aggbound.compact_bound(ix, fixed, at, steps=20)["value"]

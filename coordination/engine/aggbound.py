@@ -62,6 +62,7 @@ import contextlib
 import gc
 import math
 import multiprocessing
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -392,6 +393,10 @@ class Pending:
     def start_process(self) -> bool:
         """Fork a process that computes the bound; False when that is not possible."""
         if "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        # Forking a process with other threads (the embedded mode's worker threads, a
+        # server's) copies locks another thread may hold: compute it here instead.
+        if threading.active_count() > 1:
             return False
         # What exists now is shared with the child until one of the two writes to
         # it; frozen, the parent's garbage collector leaves those pages alone.

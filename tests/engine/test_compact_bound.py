@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import replace
 from unittest import mock
 
@@ -85,12 +86,15 @@ def test_the_same_bound_and_result_in_a_second_process() -> None:
     n = len(ix.rid)
     fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
     here = aggbound.compact_bound(ix, fixed, at, steps=50)
-    pending = aggbound.start(ix, fixed, at, 50, process=True)
+    # As a single-threaded process (the suite may have started threads before this test).
+    single = mock.patch.object(aggbound.threading, "active_count", lambda: 1)
+    with single:
+        pending = aggbound.start(ix, fixed, at, 50, process=True)
     there = pending.result()
     assert there["mode"] == "process"
     assert there["value"] == here["value"] and there["upper_bound"] == here["upper_bound"]
     inline = solve(p, exact=False)
-    with mock.patch.object(solver, "COMPACT_PROCESS_PAIRS", 0):
+    with mock.patch.object(solver, "COMPACT_PROCESS_PAIRS", 0), single:
         forked = solve(p, exact=False)
     assert forked.stats["lp"]["compact"]["mode"] == "process"
     assert inline.stats["lp"]["compact"]["mode"] == "inline"
@@ -106,6 +110,24 @@ def test_no_process_possible_falls_back_to_computing_it_here() -> None:
     fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
     with mock.patch.object(aggbound.multiprocessing, "get_all_start_methods", lambda: ["spawn"]):
         pending = aggbound.start(ix, fixed, at, 20, process=True)
+    out = pending.result()
+    assert out["mode"] == "inline"
+    assert out["value"] == aggbound.compact_bound(ix, fixed, at, steps=20)["value"]
+
+
+def test_a_process_with_other_threads_computes_the_bound_here_instead_of_forking() -> None:
+    p = generate(200, 4)
+    ix = build_index(p)
+    n = len(ix.rid)
+    fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pending = aggbound.start(ix, fixed, at, 20, process=True)
+    finally:
+        stop.set()
+        other.join()
     out = pending.result()
     assert out["mode"] == "inline"
     assert out["value"] == aggbound.compact_bound(ix, fixed, at, steps=20)["value"]

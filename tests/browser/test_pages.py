@@ -304,6 +304,29 @@ def test_a_care_organisation_adds_a_plek_and_is_told_what_is_wrong_first(site: S
         == 1
     )
 
+    # Withdrawing asks first; the new plek goes, one with students on it stays, and says why.
+    page.on("dialog", lambda dialog: dialog.accept())
+    new_plek = Plek.objects.get(
+        location__organisation=care.organisation, team="Team Nieuwe Vleugel"
+    )
+    page.locator(f'#plekken tr[data-plek="{new_plek.pk}"]').get_by_role(
+        "button", name="Intrekken"
+    ).click()
+    page.wait_for_selector(f'#plekken tr[data-plek="{new_plek.pk}"]', state="detached")
+    assert Plek.objects.get(pk=new_plek.pk).status == "withdrawn"
+    busy = (
+        Placement.objects.filter(
+            plek__location__organisation=care.organisation, status=PlacementStatus.PROPOSED
+        )
+        .values_list("plek", flat=True)
+        .first()
+    )
+    if busy is not None:
+        row = page.locator(f'#plekken tr[data-plek="{busy}"]')
+        row.get_by_role("button", name="Intrekken").click()
+        page.locator("#plekken-notice [role=alert]").wait_for()
+        assert Plek.objects.get(pk=busy).status == "published"
+
 
 def test_a_failed_run_is_shown_plainly_and_goes_away_when_the_region_runs_again(site: Site):
     page = site.page(site.user_of(OrganisationKind.COORDINATION))

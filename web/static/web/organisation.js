@@ -65,7 +65,26 @@ async function loadPlekken() {
   $("plekken").replaceChildren(...plekken.filter((p) => p.status === "published").map((p) => el("tr", { "data-plek": p.id },
     el("td", {}, p.team), el("td", {}, p.location_name), el("td", {}, LABELS.sectors[p.sector] || p.sector), el("td", {}, p.seats),
     el("td", { class: "period" }, `${p.start_date} – ${p.end_date}`),
-    el("td", {}, canWrite ? el("button", { class: "linklike", type: "button", onclick: () => { $("plek-form-title").textContent = gettext("Edit plek"); fill($("plek-form"), p); } }, gettext("Edit")) : ""))));
+    el("td", {}, canWrite ? [
+      el("button", { class: "linklike", type: "button", onclick: () => { $("plek-form-title").textContent = gettext("Edit plek"); fill($("plek-form"), p); } }, gettext("Edit")), " ",
+      el("button", { class: "linklike", type: "button", onclick: (e) => remove(`/api/v1/plekken/${p.id}/`, gettext("Withdraw this plek? Students proposed or placed on it keep it; it gets no new ones."), e.target, loadPlekken, $("plekken-notice")) }, gettext("Withdraw")),
+    ] : ""))));
+}
+
+// DELETE withdraws a plek or takes a source out of allocation; the API refuses what it
+// must (e.g. a plek with students on it) with a sentence, shown above the table (rows are
+// redrawn when the stream brings news, a notice there stays).
+async function remove(path, question, button, reload, notice) {
+  if (!window.confirm(question)) return;
+  button.disabled = true;
+  notice.replaceChildren();
+  try {
+    await api(path, { method: "DELETE" });
+    await reload();
+  } catch (error) {
+    button.disabled = false;
+    errorsInto(notice, error);
+  }
 }
 
 async function loadSources() {
@@ -74,7 +93,10 @@ async function loadSources() {
   $("sources").replaceChildren(...sources.filter((s) => s.active).map((s) => el("tr", { "data-source": s.id },
     el("td", {}, s.name), el("td", {}, LABELS.kinds[s.kind] || s.kind), el("td", {}, s.hours_per_week), el("td", {}, names.get(s.location) || ""),
     el("td", { class: "period" }, `${s.start_date} – ${s.end_date}`),
-    el("td", {}, canWrite ? el("button", { class: "linklike", type: "button", onclick: () => { $("source-form-title").textContent = gettext("Edit supervision"); fill($("source-form"), s); } }, gettext("Edit")) : ""))));
+    el("td", {}, canWrite ? [
+      el("button", { class: "linklike", type: "button", onclick: () => { $("source-form-title").textContent = gettext("Edit supervision"); fill($("source-form"), s); } }, gettext("Edit")), " ",
+      el("button", { class: "linklike", type: "button", onclick: (e) => remove(`/api/v1/sources/${s.id}/`, gettext("Remove this supervision from allocation? Placements it carries keep their history."), e.target, loadSources, $("sources-notice")) }, gettext("Remove")),
+    ] : ""))));
 }
 
 async function save(form, path, body, target) {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .index import PEER, Index
@@ -47,8 +45,11 @@ class State:
         self.rws = ix.rws.tolist()
         self.rwe = ix.rwe.tolist()
         self.load = ix.load.tolist()
-        # Per list of sources (a scope's array as bytes): see available_all().
-        self._arr_info: dict[bytes, tuple[Any, ...]] = {}
+        # For available_all(): group factors to divide by (1 where there is none:
+        # those sources carry without limit).
+        self._no_g = ~(ix.sgf > 0)
+        self._any_no_g = bool(self._no_g.any())
+        self._gsafe = np.where(self._no_g, 1.0, ix.sgf)
 
     # -- queries -----------------------------------------------------------
     def seat_free(self, r: int, p: int) -> bool:
@@ -110,35 +111,18 @@ class State:
     def available_all(self, r: int, arr: np.ndarray) -> list[float]:
         """available(r, s) for every source in ``arr`` at once (the same numbers)."""
         a, b = self.rws[r], self.rwe[r] + 1
-        key = arr.tobytes()
-        info = self._arr_info.get(key)
-        if info is None:
-            info = self._arr_info[key] = self._scope_info(arr)
-        gsafe, no_g, lim_pos, lim_arr, lim_max = info
         fr = self.free[arr, a:b].min(axis=1)
-        av = fr / gsafe
-        if no_g is not None:
-            av[no_g] = np.inf
+        av = fr / self._gsafe[arr]
+        if self._any_no_g:
+            av[self._no_g[arr]] = np.inf
         av[fr <= EPS] = 0.0
-        if lim_pos is not None:
-            full = self.cnt[lim_arr, a:b].max(axis=1) >= lim_max
-            if full.any():
-                av[lim_pos[full]] = 0.0
-        return av.tolist()
-
-    def _scope_info(self, arr: np.ndarray) -> tuple[Any, ...]:
-        """What available_all() needs of a scope's sources beyond the state: computed
-        once per list of sources."""
-        g = self.ix.sgf[arr]
-        pos = g > 0
-        gsafe = np.where(pos, g, 1.0)
-        no_g = None if pos.all() else np.nonzero(~pos)[0]
         lim = self.limited[arr]
         if lim.any():
-            lim_pos = np.nonzero(lim)[0]
-            lim_arr = arr[lim]
-            return (gsafe, no_g, lim_pos, lim_arr, self.ix.smax[lim_arr])
-        return (gsafe, no_g, None, None, None)
+            la = arr[lim]
+            full = self.cnt[la, a:b].max(axis=1) >= self.ix.smax[la]
+            if full.any():
+                av[np.nonzero(lim)[0][full]] = 0.0
+        return av.tolist()
 
     def _draw_order(self, r: int, scope: list[int], avail: list[float]) -> list[int]:
         """Positions in ``scope`` in draw order, with each run of sources of one kind

@@ -182,15 +182,19 @@ class Solver:
         el = ix.eligible(r)
         if el.size == 0:
             return []
-        dist = ix.distances(r)
+        # The order of the tuples (-round(LP share, 3), preference rank, distance,
+        # plek) as one lexsort (the last key first); the LP share is rounded by
+        # Python's round(), as the tuples were.
+        keys: list[Any] = [el, ix.distances(r)]
         pref = ix.pref_rank[r]
-        x = self.lp_x.get(r, {})
-        keys = [
-            (-round(x.get(ix.ploc[p], 0.0), 3), pref.get(p, 1000), float(d), p)
-            for p, d in zip(el.tolist(), dist.tolist(), strict=True)
-        ]
-        keys.sort()
-        return [k[3] for k in keys]
+        x = self.lp_x.get(r)
+        if pref or x:
+            ps = el.tolist()
+            keys.append(np.array([pref.get(p, 1000) for p in ps]))
+            if x:
+                locs = ix.ploc
+                keys.append(np.array([-round(x.get(locs[p], 0.0), 3) for p in ps]))
+        return el[np.lexsort(keys)].tolist()
 
     # -- phases -------------------------------------------------------------
     def place_existing(self) -> None:

@@ -45,6 +45,11 @@ class State:
         self.rws = ix.rws.tolist()
         self.rwe = ix.rwe.tolist()
         self.load = ix.load.tolist()
+        # For available_all(): group factors to divide by (1 where there is none:
+        # those sources carry without limit).
+        self._no_g = ~(ix.sgf > 0)
+        self._any_no_g = bool(self._no_g.any())
+        self._gsafe = np.where(self._no_g, 1.0, ix.sgf)
 
     # -- queries -----------------------------------------------------------
     def seat_free(self, r: int, p: int) -> bool:
@@ -77,6 +82,12 @@ class State:
         if not scope:
             return None
         avail = self.available_all(r, arr)
+        # Exact early exit: every take is at most its source's available hours
+        # (hours_floor adds at most 1e-8), and the takes must add up to the load,
+        # a whole number of hour units; so when all sources together fall short by
+        # more than float noise, the loop below cannot succeed.
+        if sum(avail) < rem - 1e-3:
+            return None
         peer_room = self.peer_share * rem
         out: list[tuple[int, float]] = []
         for i in self._draw_order(r, scope, avail):
@@ -101,9 +112,10 @@ class State:
         """available(r, s) for every source in ``arr`` at once (the same numbers)."""
         a, b = self.rws[r], self.rwe[r] + 1
         fr = self.free[arr, a:b].min(axis=1)
-        g = self.ix.sgf[arr]
-        with np.errstate(divide="ignore"):
-            av = np.where(fr <= EPS, 0.0, np.where(g > 0, fr / np.where(g > 0, g, 1.0), np.inf))
+        av = fr / self._gsafe[arr]
+        if self._any_no_g:
+            av[self._no_g[arr]] = np.inf
+        av[fr <= EPS] = 0.0
         lim = self.limited[arr]
         if lim.any():
             la = arr[lim]

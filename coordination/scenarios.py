@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from coordination import engine
-from coordination.engine.scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario
+from coordination.engine.scenario import (
+    CapacityRow,
+    JobProgress,
+    ScenarioResult,
+    capacity_report,
+    run_scenario,
+)
 from core.errors import DomainValidationError, FieldError
 from placements.domain import SupervisionKind
 
@@ -125,28 +131,19 @@ def capacity_solve(
     progress: engine.solver.Progress | None = None,
 ) -> tuple[engine.Result, list[CapacityRow]]:
     """Per begeleidingsvorm: the placements it carries and how many would be lost without it."""
+    job = JobProgress(progress)  # one 0..1 for the whole job, ending at 1.0
     share = 0.0 if base is not None else 0.3  # of the job, for solving the base here
     result = base or engine.solve(
-        problem, time_limit=SCENARIO_TIME_LIMIT, progress=_part(progress, 0.0, share)
+        problem, time_limit=SCENARIO_TIME_LIMIT, progress=job.stage("base", 0.0, share)
     )
     rows = capacity_report(
-        problem, result, time_limit=SCENARIO_TIME_LIMIT, progress=_part(progress, share, 1.0)
+        problem,
+        result,
+        time_limit=SCENARIO_TIME_LIMIT,
+        progress=job.stage("capacity", share, 1.0),
     )
+    job.done()
     return result, rows
-
-
-def _part(
-    progress: engine.solver.Progress | None, lo: float, hi: float
-) -> engine.solver.Progress | None:
-    """Progress of one part of a job, reported as the share lo..hi of the whole."""
-    if progress is None:
-        return None
-    report = progress
-
-    def part(stage: str, fraction: float) -> None:
-        report(stage, lo + (hi - lo) * fraction)
-
-    return part
 
 
 def scenario_summary(outcome: ScenarioResult) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def _with_changes(
     )
 
 
-class _Job:
+class JobProgress:
     """Progress of a job of several solves: each solve fills its share of 0..1.
 
     What the callback gets never decreases and reaches 1.0 only at the end (stage
@@ -128,7 +128,7 @@ def run_scenario(
     add_plekken = tuple(add_plekken)
     remove_source_ids = tuple(remove_source_ids)
     remove_plek_ids = tuple(remove_plek_ids)
-    job = _Job(progress)
+    job = JobProgress(progress)
     lo = 0.0
     if base is None:
         lo = 0.5
@@ -196,7 +196,7 @@ def capacity_runs(
     The first is the region as is, the others one per begeleidingsvorm present,
     in SOURCE_KINDS order; each warm-started from ``result`` with ``budget``.
     """
-    job = _Job(progress)
+    job = JobProgress(progress)
     kinds = [k for k in SOURCE_KINDS if any(s.kind == k for s in problem.sources)]
     copies: list[tuple[str | None, Problem]] = [(None, problem)]
     copies += [

@@ -7,6 +7,7 @@ Entry points: :func:`solve`, :func:`check_feasibility`, :func:`run_scenario`,
 from __future__ import annotations
 
 from .checker import Violation, check_feasibility
+from .index import IndexCache
 from .jsonio import problem_from_json, problem_to_json, result_from_json, result_to_json
 from .model import (
     Assignment,
@@ -29,6 +30,7 @@ __all__ = [
     "CapacityRow",
     "Draw",
     "ExistingPlacement",
+    "IndexCache",
     "Plek",
     "Problem",
     "RegionSettings",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m coordination.engine solve|check|bench|bench-scenarios``.
+"""Command line: ``python -m coordination.engine solve|check|bench|bench-scenarios|best-known``.
 
 No Django.
 """
@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] == ["best-known"]:
+        from .bestknown import main as best_known_main
+
+        return best_known_main(argv[1:])
     if argv[:1] == ["bench-scenarios"]:
         from .bench_scenarios import main as bench_scenarios_main
 
@@ -37,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("result", type=Path)
     sub.add_parser("bench", help="run the benchmark (see --help of bench)")
     sub.add_parser("bench-scenarios", help="time the capacity report and a scenario")
+    sub.add_parser("best-known", help="long offline MILP run from the engine's allocation")
     args = ap.parse_args(argv)
 
     problem = problem_from_json(args.problem.read_bytes())

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .model import HOURS_UNIT, LOCATION_KINDS, Problem, request_load
+from .model import HOURS_UNIT, LOCATION_KINDS, Assignment, Problem, request_load
 
 
 def _week(d: date) -> int:
@@ -44,8 +45,15 @@ def solve_exact(
     time_limit: float = 60.0,
     relax: bool = False,
     bonus: dict[tuple[int, int], float] | None = None,
+    start: Sequence[Assignment] | None = None,
+    log_file: str | None = None,
 ) -> ExactResult:
-    """Maximise placed requests weighted by priority (+ optional small bonus per pair)."""
+    """Maximise placed requests weighted by priority (+ optional small bonus per pair).
+
+    ``start`` is a feasible allocation (e.g. the engine's) given to HiGHS as its
+    first incumbent, so a long run can only improve on it; ``log_file`` keeps
+    HiGHS' progress log (incumbent and dual bound over time).
+    """
     import highspy
 
     st = problem.settings
@@ -55,7 +63,10 @@ def solve_exact(
     fixed = {e.request_id: e.plek_id for e in problem.existing if e.fixed}
 
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", log_file is not None)
+    if log_file is not None:
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", log_file)
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", float(time_limit))
     # Tight tolerances: draws read from the solution must pass the checker.
@@ -82,6 +93,7 @@ def solve_exact(
 
     x: dict[tuple[int, int], int] = {}
     ycols: list[tuple[int, int, int]] = []  # (col, request id, source id)
+    draw_cols: dict[tuple[int, int, int], tuple[int, int | None]] = {}  # (r, p, s) -> (y, u)
     span = {r.id: (_week(r.start), _week(r.end)) for r in reqs}
     seat_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
     src_terms: dict[int, list[tuple[int, int, float]]] = defaultdict(list)  # (col, rid, coef)
@@ -135,11 +147,13 @@ def solve_exact(
                 src_terms[s.id].append((y, r.id, s.group_factor))
                 if s.kind == "student_ondersteuner":
                     peer_terms.append((y, 1.0))
+                u = None
                 if s.max_students is not None:
                     u = var(0.0, 1.0, 0.0, True)
                     row(-inf, 0.0, [(y, 1.0), (u, -float(units))])
                     row(-inf, 0.0, [(u, 1.0), (j, -1.0)])
                     cnt_terms[s.id].append((u, r.id))
+                draw_cols[(r.id, p.id, s.id)] = (y, u)
             row(0.0, 0.0, load_terms)
             if len(peer_terms) > 1:
                 row(-inf, 0.0, peer_terms)
@@ -174,6 +188,8 @@ def solve_exact(
     if h.getNumCol() == 0:
         return ExactResult("Optimal", 0.0, {}, 0.0, {})  # nothing can be placed
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    if start:
+        _set_start(h, start, x, draw_cols)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
@@ -193,3 +209,32 @@ def solve_exact(
             if units_drawn:
                 draws[rid].append((sid, round(units_drawn * HOURS_UNIT, 6)))
     return ExactResult(status, obj, plek_of, bound, dict(draws))
+
+
+def _set_start(
+    h: object,
+    start: Sequence[Assignment],
+    x: dict[tuple[int, int], int],
+    draw_cols: dict[tuple[int, int, int], tuple[int, int | None]],
+) -> None:
+    """Give HiGHS a complete solution: the start's placements and draws, every other column 0."""
+    import numpy as np
+
+    values = np.zeros(h.getNumCol())  # type: ignore[attr-defined]
+    for a in start:
+        j = x.get((a.request_id, a.plek_id))
+        if j is None:
+            raise ValueError(f"start: request {a.request_id} is not eligible for plek {a.plek_id}")
+        values[j] = 1.0
+        for d in a.draws:
+            cols = draw_cols.get((a.request_id, a.plek_id, d.source_id))
+            if cols is None:
+                raise ValueError(
+                    f"start: request {a.request_id} cannot draw on source {d.source_id}"
+                )
+            y, u = cols
+            values[y] = round(d.load_hours / HOURS_UNIT)
+            if u is not None:
+                values[u] = 1.0
+    index = np.arange(len(values), dtype=np.int32)
+    h.setSolution(len(values), index, values)  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@ computed here once, vectorised per opleiding.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +127,34 @@ class Index:
         return cands
 
 
+class IndexCache:
+    """The last index of each region, kept by a long-lived worker between runs.
+
+    A re-run after one change then rebuilds only what the change touched (see
+    build_index). Bounded to the ``max_regions`` regions used last.
+    """
+
+    def __init__(self, max_regions: int = 4) -> None:
+        self.max_regions = max_regions
+        self._last: OrderedDict[int, Index] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def index(self, problem: Problem) -> Index:
+        with self._lock:
+            before = self._last.get(problem.region_id)
+        ix = build_index(problem, reuse=before)
+        with self._lock:
+            self._last[problem.region_id] = ix
+            self._last.move_to_end(problem.region_id)
+            while len(self._last) > self.max_regions:
+                self._last.popitem(last=False)
+        return ix
+
+    def forget(self, region_id: int) -> None:
+        with self._lock:
+            self._last.pop(region_id, None)
+
+
 def check_kinds(sources: tuple[Source, ...] | list[Source]) -> None:
     """Raise ValueError when a source has a kind the engine does not know.
 
@@ -141,7 +170,14 @@ def check_kinds(sources: tuple[Source, ...] | list[Source]) -> None:
         )
 
 
-def build_index(problem: Problem) -> Index:
+def build_index(problem: Problem, reuse: Index | None = None) -> Index:
+    """The index of ``problem``; ``reuse``: the index of an earlier version of it.
+
+    A worker re-allocating the same region keeps its last index: where the plekken
+    (and the weeks) are unchanged, the eligibility of every unchanged request is
+    taken from it, and where the sources are unchanged too, the cached scopes.
+    The index is the same as one built from scratch (tests/engine/test_index_reuse.py).
+    """
     check_kinds(problem.sources)
     reqs = sorted(problem.requests, key=lambda r: r.id)
     pls = sorted(problem.plekken, key=lambda p: p.id)
@@ -194,7 +230,21 @@ def build_index(problem: Problem) -> Index:
         elif s.kind == "regionale_pool":
             pool_sources.append(i)
 
-    eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0)
+    same_places = (
+        reuse is not None
+        and reuse.w0 == w0
+        and reuse.T == T
+        and sorted(reuse.problem.plekken, key=lambda p: p.id) == pls
+    )
+    known: dict[int, tuple[np.ndarray, np.ndarray, str | None]] = {}
+    if reuse is not None and same_places:
+        before = {r.id: r for r in reuse.problem.requests}
+        for i, r in enumerate(reqs):
+            if before.get(r.id) == r:
+                o = reuse.rpos[r.id]
+                lo, hi = reuse.eptr[o], reuse.eptr[o + 1]
+                known[i] = (reuse.eplek[lo:hi], reuse.edist[lo:hi], reuse.criterion[o])
+    eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0, known)
     pref_rank = []
     for r in reqs:
         d: dict[int, int] = {}
@@ -203,7 +253,12 @@ def build_index(problem: Problem) -> Index:
                 d[ppos[x]] = k
         pref_rank.append(d)
 
+    scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = {}
+    old_sources = sorted(reuse.problem.sources, key=lambda s: s.id) if same_places else None
+    if reuse is not None and old_sources == srcs:
+        scopes = reuse._scopes  # read-only entries, keyed by what a scope depends on
     return Index(
+        _scopes=scopes,
         problem=problem,
         w0=w0,
         T=T,
@@ -244,8 +299,12 @@ def build_index(problem: Problem) -> Index:
     )
 
 
-def _eligibility(problem, reqs, pls, w0):
-    """Eligible plekken per request (rule 1), and the excluding criterion when none."""
+def _eligibility(problem, reqs, pls, w0, known):
+    """Eligible plekken per request (rule 1), and the excluding criterion when none.
+
+    ``known``: request index -> (eligible plekken, distances, criterion) already
+    computed for the same request and plekken; those requests are not recomputed.
+    """
     n = len(reqs)
     sector_bit: dict[str, int] = {}
     for p in pls:
@@ -261,7 +320,8 @@ def _eligibility(problem, reqs, pls, w0):
             by_opl[o].append(j)
     req_by_opl: dict[int, list[int]] = defaultdict(list)
     for i, r in enumerate(reqs):
-        req_by_opl[r.opleiding_id].append(i)
+        if i not in known:
+            req_by_opl[r.opleiding_id].append(i)
 
     all_ws = np.array([week_index(r.start) - w0 for r in reqs], dtype=np.int64)
     all_we = np.array([week_index(r.end) - w0 for r in reqs], dtype=np.int64)
@@ -289,6 +349,8 @@ def _eligibility(problem, reqs, pls, w0):
     lists: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * n
     dists: list[np.ndarray] = [np.empty(0, dtype=np.float64)] * n
     criterion: list[str | None] = [None] * n
+    for i, (plekken_i, dists_i, criterion_i) in known.items():
+        lists[i], dists[i], criterion[i] = plekken_i, dists_i, criterion_i
     for o, ris in req_by_opl.items():
         cand = np.array(sorted(by_opl.get(o, ())), dtype=np.int64)
         if cand.size == 0:

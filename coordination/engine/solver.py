@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .index import Index, build_index
+from .index import Index, IndexCache, build_index
 from .model import (
     REASON_NO_ELIGIBLE_PLEK,
     REASON_SEATS_FULL,
@@ -117,6 +117,7 @@ class Solver:
         progress: Progress | None,
         bound: bool,
         budget: Budget | None = None,
+        index_cache: IndexCache | None = None,
     ) -> None:
         self.t0 = time.perf_counter()
         self.problem = problem
@@ -129,7 +130,7 @@ class Solver:
         self.want_bound = bound
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
-        self.ix: Index = build_index(problem)
+        self.ix: Index = index_cache.index(problem) if index_cache else build_index(problem)
         self._lap("index")
         self.st = State(self.ix)
         self.fixed = np.zeros(len(self.ix.rid), dtype=bool)
@@ -878,6 +879,7 @@ def solve(
     previous: Result | None = None,
     start: Result | None = None,
     budget: Budget | None = None,
+    index_cache: IndexCache | None = None,
 ) -> Result:
     """Allocate requests to plekken within seats and supervision capacity.
 
@@ -901,6 +903,9 @@ def solve(
     repaired and the neighbourhood search runs with the budget. Without the LP
     unless ``bound``.
 
+    ``index_cache``: a worker's IndexCache; the region's last index is reused for
+    what did not change (the result is the same as without it).
+
     ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
     bound is then the weighted count of requests that have an eligible plek.
     Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
@@ -911,7 +916,14 @@ def solve(
     """
     if time_limit is None:
         time_limit = max(SAFETY_SECONDS_MIN, SAFETY_SECONDS_PER_REQUEST * len(problem.requests))
-    s = Solver(problem, time_limit=time_limit, progress=progress, bound=bound, budget=budget)
+    s = Solver(
+        problem,
+        time_limit=time_limit,
+        progress=progress,
+        bound=bound,
+        budget=budget,
+        index_cache=index_cache,
+    )
     s.phase(0.0, 0.02)
     s.progress("index", 1.0)
     s.place_existing()

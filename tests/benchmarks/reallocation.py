@@ -1,0 +1,120 @@
+"""Re-allocation after one new request, through the worker's path, in a demo region of ~10,000.
+
+    .venv/bin/python -m tests.benchmarks.reallocation --requests 22200 --runs 6
+
+Creates (or, with --keep, reuses) the PostgreSQL database --database, seeds the demo with
+--requests requests over its three regions (Utrecht gets 45 %), runs one full allocation in
+Utrecht, then --runs times: submits one request through the service and runs the allocation
+as the worker does after a submission (`allocation_run`, incremental). Runs alternate between
+a worker that kept the region's index from its last run and one that did not (the cache
+emptied first). Prints each run's wall time split into loading the region, the engine and
+storing, with the load average before and after. Not a pytest module; the figures go to
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--database", default="leerplek_realloc_bench")
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    p.add_argument("--requests", type=int, default=22_200)
+    p.add_argument("--runs", type=int, default=6)
+    p.add_argument("--keep", action="store_true", help="reuse the database of an earlier run")
+    args = p.parse_args()
+    os.environ.update(
+        DATABASE_URL=f"{args.pg}/{args.database}",
+        REDIS_URL=args.redis,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="false",
+    )
+    import psycopg
+
+    if not args.keep:
+        with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from coordination import modes, services
+    from placements import services as placement_services
+    from placements.demo.builder import build_demo
+    from placements.models import PlacementRequest, Region
+
+    seconds: dict[str, float] = defaultdict(float)
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                seconds[name] += time.perf_counter() - t
+
+        return wrapper
+
+    # Phase times: the module attributes allocation_run calls, wrapped with a clock.
+    services.load_problem = timed("load", services.load_problem)
+    services.engine.solve = timed("engine", services.engine.solve)
+    services.store_result = timed("store", services.store_result)
+
+    if not args.keep:
+        call_command("migrate", verbosity=0)
+        t = time.perf_counter()
+        build_demo(n_requests=args.requests)
+        print(f"seeded {args.requests} requests in {time.perf_counter() - t:.0f} s")
+    region = Region.objects.get(code="utrecht")
+    n = PlacementRequest.objects.filter(region=region).count()
+    print("load average before:", Path("/proc/loadavg").read_text().split()[:3])
+    t = time.perf_counter()
+    run = services.allocation_run(region=region, trigger=modes.MANUAL_REASON)
+    print(f"full run in {region.name} ({n} requests): {time.perf_counter() - t:.2f} s, {run.mode}")
+    template = PlacementRequest.objects.filter(region=region).earliest("pk")
+    print(f"{'run':>3} {'index kept':>10} {'wall':>7} {'load':>6} {'engine':>7} {'store':>6}  mode")
+    for k in range(args.runs):
+        kept = k % 2 == 1
+        if not kept:
+            services.KEPT_INDEXES.forget(region.pk)
+        placement_services.request_submit(
+            school=template.school,
+            data={
+                "student_pseudonym": f"realloc-{time.time_ns()}",
+                "home_postcode": template.home_postcode,
+                "opleiding": template.opleiding,
+                "doelgroep": template.doelgroep,
+                "start_date": template.start_date,
+                "end_date": template.end_date,
+                "hours_per_week": Decimal(template.hours_per_week),
+                "acceptable_sectors": [],
+                "max_travel_km": template.max_travel_km,
+            },
+        )
+        seconds.clear()
+        t = time.perf_counter()
+        run = services.allocation_run(region=region, trigger="request.submitted")
+        wall = time.perf_counter() - t
+        print(
+            f"{k + 1:>3} {'yes' if kept else 'no':>10} {wall:7.3f} {seconds['load']:6.3f} "
+            f"{seconds['engine']:7.3f} {seconds['store']:6.3f}  {run.mode}, "
+            f"{run.objective.get('new_proposals')} new proposals"
+        )
+    print("load average after:", Path("/proc/loadavg").read_text().split()[:3])
+
+
+if __name__ == "__main__":
+    main()

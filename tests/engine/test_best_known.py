@@ -1,0 +1,28 @@
+"""The stored best-known solutions (coordination/engine/best_known/) hold for today's regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coordination.engine import bestknown, check_feasibility
+from coordination.engine.synth import generate
+
+FILES = sorted(bestknown.STORE.glob("synth-*.json"))
+
+
+def test_there_is_a_best_known_solution() -> None:
+    assert FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_the_stored_solution_is_feasible_and_worth_what_it_says(path: Path) -> None:
+    record = json.loads(path.read_text())
+    problem = generate(record["size"], seed=record["seed"])
+    found = bestknown.assignments_of(problem, record)
+    assert check_feasibility(problem, bestknown.as_result(problem, found)) == []
+    assert bestknown.weighted(problem, found) == record["best_known_weighted"]
+    assert record["engine_weighted"] <= record["best_known_weighted"]
+    assert record["best_known_weighted"] <= record["dual_bound"] + 1e-6

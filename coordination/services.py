@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 # run there rebuilds only what changed (eligibility of new or edited requests), not the
 # whole region. Two regions: at 100,000 requests one index holds a few hundred MB.
 KEPT_INDEXES = engine.IndexCache(max_regions=2)
+# And the result it stored last per region (run id, result): the next incremental run
+# starts from it without reading and parsing the stored copy (the same result).
+KEPT_RESULTS: dict[int, tuple[int, engine.Result]] = {}
 
 
 class AllocationAlreadyRunning(Exception):
@@ -136,6 +139,7 @@ def allocation_run(
             index_cache=KEPT_INDEXES,
         )
         store_result(run=run, loaded=loaded, result=result, mode_reason=why)
+        KEPT_RESULTS[region.pk] = (run.pk, result)
     except Exception as exc:  # KeyboardInterrupt and a killed worker: the lease runs out
         message = describe_failure(exc)
         log.exception("Allocation run %s in region %s failed: %s", run.pk, region.pk, message)
@@ -312,10 +316,14 @@ def _plan(
     )
     if mode != modes.INCREMENTAL or last is None:
         return mode, why, None
-    stored = AllocationRun.objects.values_list("result", flat=True).get(pk=last["pk"])
-    if stored is None or last["full_run_started_at"] is None:
+    if last["full_run_started_at"] is None:
         return modes.FULL, "the previous run kept no result", None
-    result = result_from_dict(stored)
+    kept_run, result = KEPT_RESULTS.get(run.region_id, (None, None))
+    if kept_run != last["pk"] or result is None:
+        stored = AllocationRun.objects.values_list("result", flat=True).get(pk=last["pk"])
+        if stored is None:
+            return modes.FULL, "the previous run kept no result", None
+        result = result_from_dict(stored)
     known = {a.request_id for a in result.assignments} | {u.request_id for u in result.unplaced}
     if any(r.peer_mentor and r.id not in known for r in loaded.problem.requests):
         return modes.FULL, modes.NEW_PEER_MENTOR, None
@@ -405,11 +413,14 @@ def store_result(
         # Placements that stay where they are but that the engine carries by other sources
         # now (a new source took over part of a load): the stored draws must follow, or the
         # database books hours the engine has given to someone else.
-        stored_draws = {e.request_id: _draw_key(e.draws) for e in loaded.problem.existing}
+        stored_draws = {e.request_id: e.draws for e in loaded.problem.existing}
+
+        def draws_changed(request_id: int, draws: tuple[engine.Draw, ...]) -> bool:
+            before = stored_draws.get(request_id)
+            return before is None or (before != draws and _draw_key(before) != _draw_key(draws))
+
         redrawn = sorted(
-            r
-            for r, a in wanted.items()
-            if seen.get(r) == a.plek_id and stored_draws.get(r) != _draw_key(a.draws)
+            r for r, a in wanted.items() if seen.get(r) == a.plek_id and draws_changed(r, a.draws)
         )
         # The plekken of the new proposals, still open? (Locked first: the lock order.)
         open_pleks = set(

@@ -1,15 +1,15 @@
-"""Re-allocation after one new request, through the worker's path, in a demo region of ~10,000.
+"""Re-allocation after one new request, through the worker's path, in a region of 10,000.
 
-    .venv/bin/python -m tests.benchmarks.reallocation --requests 22200 --runs 6
+    .venv/bin/python -m tests.benchmarks.reallocation --requests 10000 --runs 6
 
-Creates (or, with --keep, reuses) the PostgreSQL database --database, seeds the demo with
---requests requests over its three regions (Utrecht gets 45 %), runs one full allocation in
-Utrecht, then --runs times: submits one request through the service and runs the allocation
-as the worker does after a submission (`allocation_run`, incremental). Runs alternate between
-a worker that kept the region's index from its last run and one that did not (the cache
-emptied first). Prints each run's wall time split into loading the region, the engine and
-storing, with the load average before and after. Not a pytest module; the figures go to
-docs/benchmarks.md.
+Creates (or, with --keep, reuses) the PostgreSQL database --database, writes the engine
+benchmark's synthetic region of --requests requests into it (synth_region.py, seed 1), runs
+one full allocation there, then --runs times: submits one request through the service and
+runs the allocation as the worker does after a submission (`allocation_run`, incremental).
+Runs alternate between a worker that kept the region's index and result from its last run
+and one that did not (both emptied first). Prints each run's wall time split into loading
+the region, the engine and storing, with the load average before and after. Not a pytest
+module; the figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def main() -> None:
     p.add_argument("--database", default="leerplek_realloc_bench")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     p.add_argument("--redis", default="redis://127.0.0.1:6379/12")
-    p.add_argument("--requests", type=int, default=22_200)
+    p.add_argument("--requests", type=int, default=10_000)
+    p.add_argument("--seed", type=int, default=1)
     p.add_argument("--runs", type=int, default=6)
     p.add_argument("--keep", action="store_true", help="reuse the database of an earlier run")
     args = p.parse_args()
@@ -52,9 +53,10 @@ def main() -> None:
     from django.core.management import call_command
 
     from coordination import modes, services
+    from coordination.engine.synth import generate
     from placements import services as placement_services
-    from placements.demo.builder import build_demo
     from placements.models import PlacementRequest, Region
+    from tests.benchmarks.synth_region import write_region
 
     seconds: dict[str, float] = defaultdict(float)
 
@@ -76,9 +78,9 @@ def main() -> None:
     if not args.keep:
         call_command("migrate", verbosity=0)
         t = time.perf_counter()
-        build_demo(n_requests=args.requests)
-        print(f"seeded {args.requests} requests in {time.perf_counter() - t:.0f} s")
-    region = Region.objects.get(code="utrecht")
+        write_region(generate(args.requests, seed=args.seed), code="synth", name="Synthetisch")
+        print(f"wrote {args.requests} requests in {time.perf_counter() - t:.0f} s")
+    region = Region.objects.get(code="synth")
     n = PlacementRequest.objects.filter(region=region).count()
     print("load average before:", Path("/proc/loadavg").read_text().split()[:3])
     t = time.perf_counter()
@@ -88,8 +90,9 @@ def main() -> None:
     print(f"{'run':>3} {'index kept':>10} {'wall':>7} {'load':>6} {'engine':>7} {'store':>6}  mode")
     for k in range(args.runs):
         kept = k % 2 == 1
-        if not kept:
+        if not kept:  # as a worker that did not run here before
             services.KEPT_INDEXES.forget(region.pk)
+            services.KEPT_RESULTS.pop(region.pk, None)
         placement_services.request_submit(
             school=template.school,
             data={

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from coordination import engine, modes
+from coordination import services as allocation_services
 from coordination.engine.jsonio import result_from_dict
 from coordination.loading import load_problem
 from coordination.models import AllocationQueue, AllocationRun
@@ -114,6 +115,26 @@ def test_a_new_request_after_a_full_run_is_placed_incrementally_keeping_the_prop
     assert second.placed == 3
     problem = load_problem(world.region).problem
     assert engine.check_feasibility(problem, result_from_dict(second.result)) == []
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["worker kept the result", "fresh worker"])
+def test_an_incremental_run_starts_from_the_kept_result_or_the_stored_one_alike(
+    world, roomy_region, kept
+):
+    plek, opleiding = roomy_region
+    first = allocation_run(region=world.region, trigger="request.submitted")
+    assert allocation_services.KEPT_RESULTS[world.region.pk][0] == first.pk
+    if not kept:  # another worker process: it reads the stored result
+        allocation_services.KEPT_RESULTS.clear()
+        allocation_services.KEPT_INDEXES.forget(world.region.pk)
+    new = submit(world, opleiding)
+
+    second = allocation_run(region=world.region, trigger="request.submitted")
+
+    assert second.mode == modes.INCREMENTAL
+    assert second.placed == 3
+    assert Placement.objects.get(request=new, status=PlacementStatus.PROPOSED).plek_id == plek.pk
+    assert result_from_dict(second.result) == allocation_services.KEPT_RESULTS[world.region.pk][1]
 
 
 def test_a_changed_plek_since_the_previous_run_makes_the_next_run_full(world, roomy_region):

@@ -53,11 +53,18 @@ log = logging.getLogger(__name__)
 
 # A worker process keeps the engine's index of the regions it allocated last: the next
 # run there rebuilds only what changed (eligibility of new or edited requests), not the
-# whole region. Two regions: at 100,000 requests one index holds a few hundred MB.
-KEPT_INDEXES = engine.IndexCache(max_regions=2)
+# whole region. settings.ALLOCATION_KEPT_REGIONS of them (about 70 MB each at 10,000).
+KEPT_INDEXES = engine.IndexCache(max_regions=settings.ALLOCATION_KEPT_REGIONS)
 # And the result it stored last per region (run id, result): the next incremental run
 # starts from it without reading and parsing the stored copy (the same result).
 KEPT_RESULTS: dict[int, tuple[int, engine.Result]] = {}
+
+
+def _keep_result(region_id: int, run_id: int, result: engine.Result) -> None:
+    KEPT_RESULTS.pop(region_id, None)
+    KEPT_RESULTS[region_id] = (run_id, result)  # the newest last
+    while len(KEPT_RESULTS) > settings.ALLOCATION_KEPT_REGIONS:
+        KEPT_RESULTS.pop(next(iter(KEPT_RESULTS)))
 
 
 class AllocationAlreadyRunning(Exception):
@@ -139,7 +146,7 @@ def allocation_run(
             index_cache=KEPT_INDEXES,
         )
         store_result(run=run, loaded=loaded, result=result, mode_reason=why)
-        KEPT_RESULTS[region.pk] = (run.pk, result)
+        _keep_result(region.pk, run.pk, result)
     except Exception as exc:  # KeyboardInterrupt and a killed worker: the lease runs out
         message = describe_failure(exc)
         log.exception("Allocation run %s in region %s failed: %s", run.pk, region.pk, message)

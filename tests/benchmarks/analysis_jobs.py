@@ -13,45 +13,29 @@ module; the figures go to docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
 import re
 import time
 from collections import Counter
 from pathlib import Path
 
+from tests.benchmarks import common
+
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database", default="leerplek_analysis_bench")
-    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    p = common.parser(
+        __doc__, database="leerplek_analysis_bench", redis="redis://127.0.0.1:6379/12"
+    )
     p.add_argument("--start", default="2026-08-31", help="the scenario source's first day")
     args = p.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"{args.pg}/{args.database}",
-        REDIS_URL=args.redis,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="false",
-    )
-    import psycopg
+    common.start_django(args, fresh=True)
     import redis
-
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.database}"')
-
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     from coordination import modes
     from coordination.analyses import analysis_request, analysis_run
     from coordination.models import AnalysisKind, UnplacedRequest
     from coordination.services import allocation_run
-    from placements import services
     from placements.demo.builder import build_demo
     from placements.domain import SupervisionKind
     from placements.models import PlacementRequest, Region
@@ -113,18 +97,11 @@ def main() -> None:
         print(f"{'':<22} the scenarios add their source at location {location}")
         timed(AnalysisKind.SCENARIO, senior, "scenario (base reused)")
         template = PlacementRequest.objects.filter(region=region).earliest("pk")
-        services.request_submit(
-            school=template.school,
-            data={
-                "student_pseudonym": f"bench-{region.code}",
-                "home_postcode": template.home_postcode,
-                "opleiding": template.opleiding,
-                "doelgroep": template.doelgroep,
-                "start_date": dt.date(2027, 2, 1),
-                "end_date": dt.date(2027, 6, 30),
-                "hours_per_week": template.hours_per_week,
-                "max_travel_km": template.max_travel_km,
-            },
+        common.submit_like(
+            template,
+            student_pseudonym=f"bench-{region.code}",
+            start_date=dt.date(2027, 2, 1),
+            end_date=dt.date(2027, 6, 30),
         )
         timed(AnalysisKind.SCENARIO, senior, "scenario, new state (base solved)")
     print("load average after:", Path("/proc/loadavg").read_text().split()[:3])

@@ -12,13 +12,13 @@ new proposals, then the cumulative seconds of its phases. Not a pytest module.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import datetime as dt
 import os
 import pstats
 import time
-from decimal import Decimal
+
+from tests.benchmarks import common
 
 PHASES = (
     ("load_problem", "loading the region"),
@@ -30,24 +30,16 @@ PHASES = (
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database", default="leerplek_bench")
-    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    p.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"))
+    p = common.parser(
+        __doc__,
+        database="leerplek_bench",
+        redis=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
+    )
     p.add_argument("--submit", type=int, default=15, help="new requests before each run")
     p.add_argument("--runs", type=int, default=3)
     args = p.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"{args.pg}/{args.database}",
-        REDIS_URL=args.redis,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="false",
-    )
-    import django
-
-    django.setup()
+    common.start_django(args, fresh=False)
     from coordination.services import allocation_run
-    from placements import services
     from placements.models import PlacementRequest, Region
 
     region = Region.objects.get(code="bench")
@@ -55,20 +47,7 @@ def main() -> None:
 
     def submit(n: int) -> None:
         for i in range(n):
-            services.request_submit(
-                school=template.school,
-                data={
-                    "student_pseudonym": f"profile-{time.time_ns()}-{i}",
-                    "home_postcode": template.home_postcode,
-                    "opleiding": template.opleiding,
-                    "doelgroep": template.doelgroep,
-                    "start_date": template.start_date,
-                    "end_date": template.end_date,
-                    "hours_per_week": Decimal(template.hours_per_week),
-                    "acceptable_sectors": [],
-                    "max_travel_km": template.max_travel_km,
-                },
-            )
+            common.submit_like(template, student_pseudonym=f"profile-{time.time_ns()}-{i}")
 
     profile = cProfile.Profile()
     for n in range(args.runs):

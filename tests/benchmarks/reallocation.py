@@ -14,47 +14,27 @@ module; the figures go to docs/benchmarks.md.
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks import common
+
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database", default="leerplek_realloc_bench")
-    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    p = common.parser(__doc__, database="leerplek_realloc_bench", redis="redis://127.0.0.1:6379/12")
     p.add_argument("--requests", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--runs", type=int, default=6)
     p.add_argument("--keep", action="store_true", help="reuse the database of an earlier run")
     args = p.parse_args()
-    os.environ.update(
-        DATABASE_URL=f"{args.pg}/{args.database}",
-        REDIS_URL=args.redis,
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="false",
-    )
-    import psycopg
-
-    if not args.keep:
-        with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-
-    import django
-
-    django.setup()
+    common.start_django(args, fresh=not args.keep)
     from django.core.management import call_command
 
     from coordination import modes, services
     from coordination.engine.synth import generate
-    from placements import services as placement_services
     from placements.models import PlacementRequest, Region
     from tests.benchmarks.synth_region import write_region
 
@@ -93,20 +73,7 @@ def main() -> None:
         if not kept:  # as a worker that did not run here before
             services.KEPT_INDEXES.forget(region.pk)
             services.KEPT_RESULTS.pop(region.pk, None)
-        placement_services.request_submit(
-            school=template.school,
-            data={
-                "student_pseudonym": f"realloc-{time.time_ns()}",
-                "home_postcode": template.home_postcode,
-                "opleiding": template.opleiding,
-                "doelgroep": template.doelgroep,
-                "start_date": template.start_date,
-                "end_date": template.end_date,
-                "hours_per_week": Decimal(template.hours_per_week),
-                "acceptable_sectors": [],
-                "max_travel_km": template.max_travel_km,
-            },
-        )
+        common.submit_like(template, student_pseudonym=f"realloc-{time.time_ns()}")
         seconds.clear()
         t = time.perf_counter()
         run = services.allocation_run(region=region, trigger="request.submitted")

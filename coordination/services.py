@@ -58,13 +58,15 @@ KEPT_INDEXES = engine.IndexCache(max_regions=settings.ALLOCATION_KEPT_REGIONS)
 # And the result it stored last per region (run id, result): the next incremental run
 # starts from it without reading and parsing the stored copy (the same result).
 KEPT_RESULTS: dict[int, tuple[int, engine.Result]] = {}
+_KEPT_RESULTS_LOCK = threading.Lock()  # the embedded worker runs tasks in threads
 
 
 def _keep_result(region_id: int, run_id: int, result: engine.Result) -> None:
-    KEPT_RESULTS.pop(region_id, None)
-    KEPT_RESULTS[region_id] = (run_id, result)  # the newest last
-    while len(KEPT_RESULTS) > settings.ALLOCATION_KEPT_REGIONS:
-        KEPT_RESULTS.pop(next(iter(KEPT_RESULTS)))
+    with _KEPT_RESULTS_LOCK:
+        KEPT_RESULTS.pop(region_id, None)
+        KEPT_RESULTS[region_id] = (run_id, result)  # the newest last
+        while len(KEPT_RESULTS) > settings.ALLOCATION_KEPT_REGIONS:
+            KEPT_RESULTS.pop(next(iter(KEPT_RESULTS)))
 
 
 class AllocationAlreadyRunning(Exception):

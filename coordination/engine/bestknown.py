@@ -199,9 +199,13 @@ def main(argv: list[str] | None = None) -> int:
     STORE.mkdir(exist_ok=True)
     out = path_for(args.size, args.seed)
     out.write_text(json.dumps(record, indent=None, separators=(",", ":")) + "\n")
+    how = (
+        f"MILP {record['milp_status']}, {record['milp_seconds']:g} s"
+        if "milp_status" in record
+        else f"search, {record['search_seconds']:g} s"
+    )
     print(
         f"engine {record['engine_weighted']:g}, best known {record['best_known_weighted']:g}, "
-        f"dual bound {record['dual_bound']:.2f} ({record['milp_status']}, "
-        f"{record['milp_seconds']:g} s) -> {out}"
+        f"dual bound {record['dual_bound']:.2f} ({how}) -> {out}"
     )
     return 0

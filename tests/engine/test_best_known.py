@@ -26,3 +26,15 @@ def test_the_stored_solution_is_feasible_and_worth_what_it_says(path: Path) -> N
     assert bestknown.weighted(problem, found) == record["best_known_weighted"]
     assert record["engine_weighted"] <= record["best_known_weighted"]
     assert record["best_known_weighted"] <= record["dual_bound"] + 1e-6
+
+
+def test_runs_merge_into_the_best_solution_and_the_lowest_bound() -> None:
+    milp = {"best_known_weighted": 10, "dual_bound": 12.0, "assignments": [[1, 2, []]]}
+    search = {"best_known_weighted": 11, "dual_bound": 13.0, "assignments": [[1, 3, []]]}
+    first = bestknown.merge(None, milp)
+    both = bestknown.merge(first, search)
+    assert both["assignments"] == [[1, 3, []]] and both["best_known_weighted"] == 11
+    assert both["dual_bound"] == 12.0
+    assert [r["best_known_weighted"] for r in both["runs"]] == [10, 11]
+    worse = bestknown.merge(both, {**search, "best_known_weighted": 9, "dual_bound": 11.5})
+    assert worse["assignments"] == [[1, 3, []]] and worse["dual_bound"] == 11.5

@@ -103,6 +103,26 @@ def run_matching(problem: Any) -> dict[str, Any]:
     return {"ran": True, "residents": n, "placed": placed, "seconds": time.perf_counter() - t}
 
 
+def kept_index_mb(problem: Any) -> float:
+    """What a worker keeps of a region between runs: its index with every scope filled, and
+    the problem it holds (tracemalloc; ALLOCATION_KEPT_REGIONS in docs/operations.md)."""
+    import copy
+    import gc
+    import tracemalloc
+
+    from .index import build_index
+
+    gc.collect()
+    tracemalloc.start()
+    ix = build_index(copy.deepcopy(problem))
+    for r in range(len(ix.rid)):
+        for p in ix.eligible(r).tolist():
+            ix.scope(r, p)
+    kept = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return kept / 1e6
+
+
 def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
     from .bestknown import load as load_best_known
     from .checker import check_feasibility
@@ -159,6 +179,7 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
             "gap_to_kept_bound": 1 - out["placed_weighted"] / known["dual_bound"],
         }
     if n <= 20_000:
+        out["kept_index_mb"] = kept_index_mb(problem)
         t = time.perf_counter()
         out["violations"] = len(check_feasibility(problem, result))
         out["check_seconds"] = time.perf_counter() - t
@@ -279,6 +300,8 @@ def _print_row(r: dict[str, Any]) -> None:
             f"violations {r['realloc_violations']})",
             flush=True,
         )
+    if "kept_index_mb" in r:
+        print(f"{'':11}kept by a worker between runs: {r['kept_index_mb']:.1f} MB", flush=True)
     k = r.get("best_known")
     if k:
         print(

@@ -82,16 +82,38 @@ def _commit() -> str:  # the engine's version the record was made with
         return "unknown"
 
 
-def run(size: int, seed: int, time_limit: float, log_file: str | None = None) -> dict[str, Any]:
+def _rows(assignments: tuple[Assignment, ...]) -> list[list[Any]]:
+    """Assignments as stored: [request, plek, [[source, load hours], ...]], by request."""
+    return [
+        [a.request_id, a.plek_id, [[d.source_id, d.load_hours] for d in a.draws]]
+        for a in sorted(assignments, key=lambda a: a.request_id)
+    ]
+
+
+def _engine_run(size: int, seed: int, command: str) -> tuple[Problem, Result, dict[str, Any]]:
+    """The region, the engine's result on it (as the bench runs it), and the record's head."""
     from .solver import solve
     from .synth import generate
 
     problem = generate(size, seed=seed)
     t0 = time.perf_counter()
-    engine = solve(problem)  # as the bench runs it: the bound guides the search
-    engine_seconds = time.perf_counter() - t0
-    engine_value = weighted(problem, engine.assignments)
+    engine = solve(problem)
+    head = {
+        "size": size,
+        "seed": seed,
+        "command": f"python -m coordination.engine best-known --size {size} --seed {seed} "
+        + command,
+        "commit": _commit(),
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "engine_weighted": weighted(problem, engine.assignments),
+        "engine_seconds": round(time.perf_counter() - t0, 2),
+    }
+    return problem, engine, head
 
+
+def run(size: int, seed: int, time_limit: float, log_file: str | None = None) -> dict[str, Any]:
+    problem, engine, head = _engine_run(size, seed, f"--time-limit {time_limit:g}")
+    engine_value = head["engine_weighted"]
     t0 = time.perf_counter()
     exact = solve_exact(problem, time_limit=time_limit, start=engine.assignments, log_file=log_file)
     milp_seconds = time.perf_counter() - t0
@@ -101,18 +123,9 @@ def run(size: int, seed: int, time_limit: float, log_file: str | None = None) ->
         (rid, pid, sorted(exact.draws.get(rid, []))) for rid, pid in exact.plek_of.items()
     )
     record: dict[str, Any] = {
-        "size": size,
-        "seed": seed,
-        "command": f"python -m coordination.engine best-known --size {size} --seed {seed} "
-        f"--time-limit {time_limit:g}",
-        "commit": _commit(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
-        "engine_weighted": engine_value,
-        "engine_seconds": round(engine_seconds, 2),
+        **head,
         "milp_status": exact.status,
         "milp_seconds": round(milp_seconds, 1),
-        "best_known_weighted": exact.placed_weighted,
         "milp_dual_bound": exact.dual_bound,
         # The engine's own bound (the LP relaxation at this size) when the MILP's is weaker.
         "dual_bound": min(exact.dual_bound, engine.upper_bound),
@@ -128,10 +141,7 @@ def run(size: int, seed: int, time_limit: float, log_file: str | None = None) ->
         raise RuntimeError(f"the MILP's solution fails the checker: {violations[:3]}")
     if record["best_known_weighted"] < engine_value:
         # HiGHS did not take the engine's allocation as its start: keep the better one.
-        record["assignments"] = [
-            [a.request_id, a.plek_id, [[d.source_id, d.load_hours] for d in a.draws]]
-            for a in sorted(engine.assignments, key=lambda a: a.request_id)
-        ]
+        record["assignments"] = _rows(engine.assignments)
         record["best_known_weighted"] = engine_value
         record["note"] = "the MILP found nothing better than the engine; its start was kept"
     return record
@@ -145,12 +155,12 @@ def run_search(
     search with CP-SAT seed k, preferences), far beyond the production budget. The bound
     is then the engine's proven one (the compact Lagrangian)."""
     from .solver import Budget, solve
-    from .synth import generate
 
-    problem = generate(size, seed=seed)
-    t0 = time.perf_counter()
-    engine = solve(problem)
-    engine_seconds = time.perf_counter() - t0
+    problem, engine, head = _engine_run(
+        size,
+        seed,
+        f"--method search --rounds {rounds} --neighbourhoods {neighbourhoods} --work {work:g}",
+    )
     t0 = time.perf_counter()
     best, history = engine, [weighted(problem, engine.assignments)]
     for k in range(rounds):
@@ -165,25 +175,14 @@ def run_search(
     if violations:
         raise RuntimeError(f"the long search's solution fails the checker: {violations[:3]}")
     return {
-        "size": size,
-        "seed": seed,
-        "command": f"python -m coordination.engine best-known --size {size} --seed {seed} "
-        f"--method search --rounds {rounds} --neighbourhoods {neighbourhoods} --work {work:g}",
-        "commit": _commit(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
-        "engine_weighted": weighted(problem, engine.assignments),
-        "engine_seconds": round(engine_seconds, 2),
+        **head,
         "method": "engine neighbourhood search, warm-started, long budget",
         "search_seconds": round(search_seconds, 1),
         "best_after_round": history,
         "best_known_weighted": weighted(problem, best.assignments),
         "dual_bound": engine.upper_bound,
         "dual_bound_from": engine.stats.get("lp", {}).get("bound_kind"),
-        "assignments": [
-            [a.request_id, a.plek_id, [[d.source_id, d.load_hours] for d in a.draws]]
-            for a in sorted(best.assignments, key=lambda a: a.request_id)
-        ],
+        "assignments": _rows(best.assignments),
     }
 
 
@@ -192,8 +191,6 @@ def merge(before: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     what each run gave (``runs``)."""
     summary = {k: v for k, v in new.items() if k not in ("assignments", "runs")}
     runs = [*(before or {}).get("runs", []), summary]
-    if before is not None and "runs" not in before:
-        runs.insert(0, {k: v for k, v in before.items() if k != "assignments"})
     best = new
     if before is not None and before["best_known_weighted"] > new["best_known_weighted"]:
         best = before
@@ -211,18 +208,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float, default=7200.0, help="MILP seconds")
     ap.add_argument("--log", help="HiGHS log file (default: none)")
     ap.add_argument("--method", choices=("milp", "search"), default="milp")
-    ap.add_argument("--rounds", type=int, default=200, help="--method search: warm restarts")
-    ap.add_argument("--neighbourhoods", type=int, default=40, help="per round")
+    ap.add_argument("--rounds", type=int, default=5, help="--method search: warm restarts")
+    ap.add_argument("--neighbourhoods", type=int, default=1500, help="per round")
     ap.add_argument("--work", type=float, default=0.3, help="CP-SAT work per neighbourhood")
+    ap.add_argument("--no-store", action="store_true", help="print the run, keep no record")
     args = ap.parse_args(argv)
     if args.method == "search":
         record = run_search(args.size, args.seed, args.rounds, args.neighbourhoods, args.work)
     else:
         record = run(args.size, args.seed, args.time_limit, args.log)
-    STORE.mkdir(exist_ok=True)
+    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     out = path_for(args.size, args.seed)
     record = merge(load(args.size, args.seed), record)
-    out.write_text(json.dumps(record, indent=None, separators=(",", ":")) + "\n")
+    if not args.no_store:
+        STORE.mkdir(exist_ok=True)
+        out.write_text(json.dumps(record, indent=None, separators=(",", ":")) + "\n")
     this = record["runs"][-1]
     how = (
         f"MILP {this['milp_status']}, {this['milp_seconds']:g} s"
@@ -232,6 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"this run ({how}): {this['best_known_weighted']:g}, bound {this['dual_bound']:.2f}; "
         f"best known {record['best_known_weighted']:g}, lowest bound {record['dual_bound']:.2f}, "
-        f"engine {record['engine_weighted']:g} -> {out}"
+        f"engine {record['engine_weighted']:g}" + ("" if args.no_store else f" -> {out}")
     )
     return 0

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .model import HOURS_UNIT, LOCATION_KINDS, Assignment, Problem, request_load
+from .model import (
+    HOURS_UNIT,
+    LOCATION_KINDS,
+    Assignment,
+    Plek,
+    Problem,
+    Request,
+    Source,
+    request_load,
+)
 
 
 def _week(d: date) -> int:
@@ -28,6 +37,37 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def eligible(r: Request, p: Plek, fixed: dict[int, int]) -> bool:
+    """Rule 1 (and 4 for a confirmed placement, ``fixed``: request id -> plek id)."""
+    if fixed.get(r.id, p.id) != p.id:
+        return False
+    if r.opleiding_id not in p.opleiding_ids:
+        return False
+    if _week(p.start) > _week(r.start) or _week(p.end) < _week(r.end):
+        return False
+    if r.sectors and p.sector not in r.sectors:
+        return False
+    if r.home is not None and _km(r.home, p.location) > r.max_travel_km + 1e-9:
+        return False
+    # refused; a confirmed placement there stays
+    return not (p.id in r.excluded_plekken and fixed.get(r.id) != p.id)
+
+
+def in_scope(s: Source, r: Request, p: Plek) -> bool:
+    """Whether source ``s`` may carry request ``r`` placed at plek ``p`` (rule 3)."""
+    if _week(s.start) > _week(r.start) or _week(s.end) < _week(r.end):
+        return False
+    if s.kind in LOCATION_KINDS:
+        if s.kind == "student_ondersteuner" and r.doelgroep != "eerstejaars":
+            return False
+        return s.location_id == p.location_id
+    if s.kind == "leerafdeling":
+        return s.plek_id == p.id
+    if s.kind == "docent_begeleider":
+        return s.school_id == r.school_id
+    return s.kind == "regionale_pool"
 
 
 @dataclass(frozen=True)
@@ -100,22 +140,11 @@ def solve_exact(
     cnt_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
     mentor_x: dict[int, list[tuple[int, int]]] = defaultdict(list)  # location -> (col, rid)
     for r in reqs:
-        a, b = span[r.id]
         L = request_load(st, r)
         assign = []
         for p in pleks:
-            if fixed.get(r.id, p.id) != p.id:
+            if not eligible(r, p, fixed):
                 continue
-            if r.opleiding_id not in p.opleiding_ids:
-                continue
-            if _week(p.start) > a or _week(p.end) < b:
-                continue
-            if r.sectors and p.sector not in r.sectors:
-                continue
-            if r.home is not None and _km(r.home, p.location) > r.max_travel_km + 1e-9:
-                continue
-            if p.id in r.excluded_plekken and fixed.get(r.id) != p.id:
-                continue  # refused; a confirmed placement there stays
             extra = (bonus or {}).get((r.id, p.id), 0.0)
             j = var(1.0 if r.id in fixed else 0.0, 1.0, float(r.priority) + extra, True)
             x[(r.id, p.id)] = j
@@ -127,19 +156,7 @@ def solve_exact(
             load_terms = [(j, -float(units))]
             peer_terms = [(j, -st.peer_share * units)]
             for s in srcs:
-                if _week(s.start) > a or _week(s.end) < b:
-                    continue
-                if s.kind in LOCATION_KINDS:
-                    ok = s.location_id == p.location_id
-                    if s.kind == "student_ondersteuner" and r.doelgroep != "eerstejaars":
-                        ok = False
-                elif s.kind == "leerafdeling":
-                    ok = s.plek_id == p.id
-                elif s.kind == "docent_begeleider":
-                    ok = s.school_id == r.school_id
-                else:
-                    ok = s.kind == "regionale_pool"
-                if not ok:
+                if not in_scope(s, r, p):
                     continue
                 y = var(0.0, float(units), 0.0, True)
                 ycols.append((y, r.id, s.id))

@@ -9,6 +9,15 @@ nothing changes), and pools the sources that are shared between locations:
 * ``x[r,l]`` in [0, 1], one per request and location where it has an eligible plek;
   ``sum_l x[r,l] <= 1``; a confirmed placement has x = 1 at its plek's location.
 * seats: ``sum_{r running w} x[r,l] <= S[l,w]``, the seats of l's plekken running w.
+
+  Up to ``PER_PLEK_PAIRS`` eligible pairs the columns are per request and *plek*,
+  ``x[r,p]``, and the seats rows are rule 2 itself, one per plek and check week
+  (``sum_{r running w} x[r,p] <= seats_p``); the rows below then read
+  ``x[r,l] = sum of x[r,p] over l's plekken``. At 300 requests this alone brings the
+  bound to the exact optimum (seeds 5 and 6: 214 and 240, against 221 and 244 for the
+  LP of ``bound.py``), at 1,000 from 1,093 to the exact model's LP, 1,082
+  (``locbound.py``): requests eligible at a location are often eligible at only
+  some of its plekken, which seats per location ignore.
 * supervision: ``sum_{r running w} load_r x[r,l] - f[l,w] <= H[l,w]``, where H is the
   hours / group_factor of l's location sources running w, plus the leerafdeling
   hours of l's plekken running w, plus a constant cap on the peer hours at l:
@@ -32,7 +41,10 @@ docent columns of all schools and the pool column at (l, w) are summed into
 f[l,w], and adding up their per-school and pool rows gives the shared row
 (their per-location caps are dropped). Every point of that LP thus maps to a
 point here with the same objective, so the optimum here is at least the LP
-optimum, hence at least any feasible allocation's weighted count. The bound
+optimum, hence at least any feasible allocation's weighted count. With seats per
+plek: a feasible allocation's x[r,p] meet rule 2's rows, and summed per location
+they are a point of the per-location relaxation just argued (without its seats
+rows, which only loosen it further), so the per-plek relaxation holds it too. The bound
 reported is the Lagrangian dual value L(y) for prices y >= 0 on all rows except
 the assign rows ``sum_l x[r,l] <= 1``:
 
@@ -74,21 +86,28 @@ from .state import BIG
 from .weeks import week_index
 
 DEFAULT_STEPS = 300
+# Seats per plek up to this many eligible (request, plek) pairs (10,000 requests: 0.6
+# million), per location above it: at 100,000 requests the per-plek columns (about 7
+# million) would take the bound process past the memory target.
+PER_PLEK_PAIRS = 2_000_000
 
 
 @dataclass
 class _Relaxation:
     NL: int
     NW: int
+    NP: int  # seat units: plekken, or locations when per_plek is off
     xr: np.ndarray  # request of each column (sorted by request)
     i0: np.ndarray  # flat index (l, k0) into (NL, NW + 1) prefix sums
     i1: np.ndarray  # flat index (l, k1 + 1)
+    j0: np.ndarray  # flat index (unit, k0) into (NP, NW + 1) prefix sums: the seats rows
+    j1: np.ndarray
     xload: np.ndarray
     xprio: np.ndarray
     gstart: np.ndarray  # first column of each request that has one
     gid: np.ndarray  # group of each column
     forced: np.ndarray  # per group: a confirmed placement
-    seats: np.ndarray  # (NL, NW)
+    seats: np.ndarray  # (NP, NW): per seat unit
     sup: np.ndarray
     stud: np.ndarray
     inv_d: np.ndarray  # (NL,) 1 / d_l, 0 where there is no students row
@@ -97,7 +116,14 @@ class _Relaxation:
     loc_ids: np.ndarray  # (NL,) location id of each location index
 
 
-def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation | None:
+def pairs(ix: Index) -> int:
+    """Eligible (request, plek) pairs: the columns with seats per plek."""
+    return int(ix.eplek.size)
+
+
+def _build(
+    ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, per_plek: bool
+) -> _Relaxation | None:
     settings = ix.problem.settings
     share = float(settings.peer_share)
     peer_hours = float(settings.peer_hours)
@@ -128,10 +154,16 @@ def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation 
         keep = ~fixed[pr]
         pr = np.concatenate([pr[keep], fx])
         pp = np.concatenate([pp[keep], fixed_plek[fx].astype(np.int64)])
-    ukey = np.unique(pr * NL + lidx[pp])
+    # The seat unit of each plek: itself, or its location (one column per request and
+    # location, seats summed over the location's plekken).
+    unit = np.arange(P) if per_plek else lidx
+    NU = P if per_plek else NL
+    unit_loc = lidx if per_plek else np.arange(NL)
+    ukey = np.unique(pr * NU + unit[pp])
     del pr, pp
-    xr = ukey // NL
-    xl = ukey % NL
+    xr = ukey // NU
+    xp = ukey % NU
+    xl = unit_loc[xp]
     del ukey
     load = np.asarray(ix.load, dtype=np.float64)
     k0 = np.searchsorted(cw, ix.rws, side="left")
@@ -139,6 +171,8 @@ def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation 
     W1 = NW + 1
     i0 = xl * W1 + k0[xr]
     i1 = xl * W1 + k1[xr] + 1
+    j0 = xp * W1 + k0[xr]
+    j1 = xp * W1 + k1[xr] + 1
 
     def per_lw(weights: np.ndarray | None) -> np.ndarray:
         """(NL, NW): the sum of weights over the columns at l whose request runs in w."""
@@ -149,10 +183,8 @@ def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation 
         """(n, NW) bool: running in check week k."""
         return (starts[:, None] <= cw[None, :]) & (ends[:, None] >= cw[None, :])
 
-    seats = np.zeros((NL, NW))
-    run_p = active(pws, pwe)
-    for k in range(NW):
-        seats[:, k] = np.bincount(lidx, np.asarray(ix.seats, float) * run_p[:, k], NL)
+    seats = np.zeros((NU, NW))
+    np.add.at(seats, unit, np.asarray(ix.seats, float)[:, None] * active(pws, pwe))
 
     sh = np.asarray(ix.shours, dtype=np.float64) / np.asarray(ix.sgf, dtype=np.float64)
     smax = np.asarray(ix.smax)
@@ -213,9 +245,12 @@ def _build(ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray) -> _Relaxation 
     return _Relaxation(
         NL=NL,
         NW=NW,
+        NP=NU,
         xr=xr.astype(np.int32),
         i0=i0.astype(np.int32),
         i1=i1.astype(np.int32),
+        j0=j0.astype(np.int32),
+        j1=j1.astype(np.int32),
         xload=load[xr],
         xprio=np.asarray(ix.prio, dtype=np.float64)[xr],
         gstart=gstart,
@@ -240,6 +275,7 @@ def compact_bound(
     lr0: float = 0.01,
     tau0: float = 0.02,
     guidance: bool = False,
+    per_plek: bool | None = None,
 ) -> dict[str, Any]:
     """The bound of the compact relaxation (module docstring) after ``steps`` steps.
 
@@ -250,12 +286,15 @@ def compact_bound(
     of the last 70 % of the steps, averaged (an approximate LP solution).
     """
     t0 = time.perf_counter()
-    rel = _build(ix, fixed, fixed_plek)
+    if per_plek is None:
+        per_plek = pairs(ix) <= PER_PLEK_PAIRS
+    rel = _build(ix, fixed, fixed_plek, per_plek)
     t_build = time.perf_counter() - t0
     if rel is None:
         return {"upper_bound": 0.0, "value": 0.0, "steps": 0, "columns": 0}
-    NL, NW, W1 = rel.NL, rel.NW, rel.NW + 1
+    NL, NW, W1, NP = rel.NL, rel.NW, rel.NW + 1, rel.NP
     i0, i1, xload, xprio = rel.i0, rel.i1, rel.xload, rel.xprio
+    j0, j1 = rel.j0, rel.j1
     gstart, gid, forced = rel.gstart, rel.gid, rel.forced
     free = ~forced
     has_stud = rel.has_stud[:, None]
@@ -263,13 +302,13 @@ def compact_bound(
     D = rel.shared[None, :]
 
     def prefix(a: np.ndarray) -> np.ndarray:
-        out = np.zeros((NL, W1))
+        out = np.zeros((a.shape[0], W1))
         np.cumsum(a, axis=1, out=out[:, 1:])
         return out.ravel()
 
     def reduced(ya: np.ndarray, yb: np.ndarray, yc: np.ndarray, yg: np.ndarray) -> tuple:
         pa, pb, pc = prefix(ya), prefix(yb), prefix(yc)
-        rc = xprio - (pa[i1] - pa[i0]) - xload * (pb[i1] - pb[i0]) - (pc[i1] - pc[i0])
+        rc = xprio - (pa[j1] - pa[j0]) - xload * (pb[i1] - pb[i0]) - (pc[i1] - pc[i0])
         rcf = yb + yc * inv_d - yg[None, :]
         return rc, rcf
 
@@ -288,10 +327,16 @@ def compact_bound(
         a = np.bincount(i0, w, minlength=NL * W1) - np.bincount(i1, w, NL * W1)
         return np.cumsum(a.reshape(NL, W1), axis=1)[:, :NW]
 
+    def per_pw(w: np.ndarray) -> np.ndarray:
+        a = np.bincount(j0, w, minlength=NP * W1) - np.bincount(j1, w, NP * W1)
+        return np.cumsum(a.reshape(NP, W1), axis=1)[:, :NW]
+
     shape = (NL, NW)
-    ya, yb, yc = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    ya = np.zeros((NP, NW))
+    yb, yc = np.zeros(shape), np.zeros(shape)
     yg = np.zeros(NW)
-    n_par = 3 * NL * NW + NW
+    n_a = NP * NW
+    n_par = n_a + 2 * NL * NW + NW
     m = np.zeros(n_par)
     v = np.zeros(n_par)
     best = exact(ya, yb, yc, yg)
@@ -310,7 +355,7 @@ def compact_bound(
         x = e / tot[gid]
         z = np.clip(rcf * D / np.maximum(tau, 1e-12), -50, 50)
         f = D / (1.0 + np.exp(-z))
-        g_a = rel.seats - per_lw(x)
+        g_a = rel.seats - per_pw(x)
         g_b = rel.sup - per_lw(x * xload) + f
         g_c = np.where(has_stud, rel.stud - per_lw(x) + f * inv_d, 0.0)
         g_g = rel.shared - f.sum(axis=0)
@@ -319,10 +364,10 @@ def compact_bound(
         v = b2 * v + (1 - b2) * grad * grad
         step = lr * (m / (1 - b1**it)) / (np.sqrt(v / (1 - b2**it)) + 1e-9)
         k = NL * NW
-        ya = np.maximum(0.0, ya - step[:k].reshape(shape))
-        yb = np.maximum(0.0, yb - step[k : 2 * k].reshape(shape))
-        yc = np.maximum(0.0, yc - step[2 * k : 3 * k].reshape(shape)) * has_stud
-        yg = np.maximum(0.0, yg - step[3 * k :])
+        ya = np.maximum(0.0, ya - step[:n_a].reshape(NP, NW))
+        yb = np.maximum(0.0, yb - step[n_a : n_a + k].reshape(shape))
+        yc = np.maximum(0.0, yc - step[n_a + k : n_a + 2 * k].reshape(shape)) * has_stud
+        yg = np.maximum(0.0, yg - step[n_a + 2 * k :])
         frac = it / steps
         tau = tau0 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
         lr = lr0 * 0.1**frac
@@ -341,13 +386,15 @@ def compact_bound(
         loc = rel.loc_ids[rel.i0[keep] // W1]
         xd: dict[int, dict[int, float]] = {}
         for r, li, val in zip(rel.xr[keep].tolist(), loc.tolist(), xv[keep].tolist(), strict=True):
-            xd.setdefault(r, {})[li] = val
+            at = xd.setdefault(r, {})  # summed over the location's plekken
+            at[li] = at.get(li, 0.0) + val
         out["x"] = xd
     return out | {
         "upper_bound": float(np.floor(best + 0.01)) if prio_int else best,
         "value": best,
         "steps": steps,
         "columns": int(rel.xr.size),
+        "seats_per": "plek" if per_plek else "location",
         "locations": NL,
         "check_weeks": NW,
         "build_seconds": round(t_build, 3),

@@ -11,7 +11,14 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordination.engine import ExistingPlacement, aggbound, check_feasibility, solve, solver
+from coordination.engine import (
+    ExistingPlacement,
+    aggbound,
+    bestknown,
+    check_feasibility,
+    solve,
+    solver,
+)
 from coordination.engine.exact import solve_exact
 from coordination.engine.index import build_index
 from coordination.engine.synth import generate
@@ -131,3 +138,31 @@ def test_a_process_with_other_threads_computes_the_bound_here_instead_of_forking
     out = pending.result()
     assert out["mode"] == "inline"
     assert out["value"] == aggbound.compact_bound(ix, fixed, at, steps=20)["value"]
+
+
+def test_seats_per_plek_prove_the_optimum_on_the_region_of_300_where_it_is_known() -> None:
+    """Seed 5 of 300 (exact MILP optimum 214): seats per location leave the bound above
+    it; seats per plek, the engine's default at this size, prove it."""
+    p = generate(300, 5)
+    record = bestknown.load(300, 5)
+    assert record is not None and record["milp_status"] == "Optimal"
+    optimum = record["best_known_weighted"]
+    ix = build_index(p)
+    n = len(ix.rid)
+    none, at = np.zeros(n, dtype=bool), np.full(n, -1)
+    per_location = aggbound.compact_bound(ix, none, at, per_plek=False)
+    per_plek = aggbound.compact_bound(ix, none, at)
+    assert per_plek["seats_per"] == "plek" and per_location["seats_per"] == "location"
+    assert per_location["upper_bound"] > optimum
+    assert per_plek["upper_bound"] == optimum
+    assert solve(p).upper_bound == optimum
+
+
+@SETTINGS
+@given(instances())
+def test_seats_per_location_also_bound_the_exact_optimum(p):  # type: ignore[no-untyped-def]
+    ref = solve_exact(p)
+    ix = build_index(p)
+    n = len(ix.rid)
+    out = aggbound.compact_bound(ix, np.zeros(n, dtype=bool), np.full(n, -1), per_plek=False)
+    assert out["upper_bound"] >= ref.placed_weighted - 1e-6

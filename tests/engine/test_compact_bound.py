@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import replace
 from unittest import mock
 
 import numpy as np
@@ -12,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coordination.engine import (
-    ExistingPlacement,
     aggbound,
     bestknown,
     check_feasibility,
@@ -23,6 +21,7 @@ from coordination.engine.exact import solve_exact
 from coordination.engine.index import build_index
 from coordination.engine.synth import generate
 
+from .helpers import half_confirmed
 from .test_properties import instances
 
 SETTINGS = settings(
@@ -51,9 +50,7 @@ def test_at_least_the_exact_optimum_after_any_number_of_steps(p, steps):  # type
 @SETTINGS
 @given(instances())
 def test_at_least_the_optimum_with_confirmed_placements(p):  # type: ignore[no-untyped-def]
-    first = solve_exact(p)
-    keep = sorted(first.plek_of.items())[::2]
-    again = replace(p, existing=tuple(ExistingPlacement(r, q, True) for r, q in keep))
+    again = half_confirmed(p)
     ref = solve_exact(again)
     assert ref.status == "Optimal"
     res = solve(again, exact=False)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordination.engine import ExistingPlacement, bestknown, check_feasibility, solve
+from coordination.engine import bestknown, check_feasibility, solve
 from coordination.engine.exact import solve_exact
 from coordination.engine.locbound import LocationBound, location_bound
 from coordination.engine.synth import generate
 
+from .helpers import half_confirmed
 from .test_properties import instances
 
 SETTINGS = settings(
@@ -46,10 +46,7 @@ def test_any_prices_bound_the_exact_optimum(p, seed):  # type: ignore[no-untyped
 @SETTINGS
 @given(instances())
 def test_the_bound_from_the_engine_is_at_least_the_optimum_also_with_confirmed(p):  # type: ignore[no-untyped-def]
-    first = solve_exact(p)
-    keep = sorted(first.plek_of.items())[::2]
-    again = replace(p, existing=tuple(ExistingPlacement(r, q, True) for r, q in keep))
-    for problem in (p, again):
+    for problem in (p, half_confirmed(p)):
         ref = solve_exact(problem)
         assert ref.status == "Optimal"
         res = solve(problem, exact=False)

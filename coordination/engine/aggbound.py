@@ -116,11 +116,6 @@ class _Relaxation:
     loc_ids: np.ndarray  # (NL,) location id of each location index
 
 
-def pairs(ix: Index) -> int:
-    """Eligible (request, plek) pairs: the columns with seats per plek."""
-    return int(ix.eplek.size)
-
-
 def _build(
     ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, per_plek: bool
 ) -> _Relaxation | None:
@@ -287,7 +282,7 @@ def compact_bound(
     """
     t0 = time.perf_counter()
     if per_plek is None:
-        per_plek = pairs(ix) <= PER_PLEK_PAIRS
+        per_plek = ix.eplek.size <= PER_PLEK_PAIRS  # eligible (request, plek) pairs
     rel = _build(ix, fixed, fixed_plek, per_plek)
     t_build = time.perf_counter() - t0
     if rel is None:

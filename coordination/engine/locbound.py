@@ -208,6 +208,7 @@ class LocationBound:
         cnt_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
         mentors: list[tuple[int, int]] = []  # (X column, i): ouderejaars mentors here
         plek_by_id = {p.id: p for p in pleks}
+        candidates = [*local, *self.shared]  # a request's sources here are among these
         for i, options in sorted(x_by_req.items()):
             r = self.reqs[i]
             cols = []
@@ -229,7 +230,6 @@ class LocationBound:
             load = [(j, -units) for j, _ in cols]
             peer = [(j, -st.peer_share * units) for j, _ in cols]
             # A source's scope here depends on the plek only for a leerafdeling.
-            candidates = list(local) + list(self.shared)
             for s in candidates:
                 allowed = [(j, pid) for j, pid in cols if in_scope(s, r, plek_by_id[pid])]
                 if not allowed:
@@ -310,9 +310,9 @@ class LocationBound:
 
     def price(
         self, block_index: int, pi: np.ndarray, mu: np.ndarray, nu: np.ndarray
-    ) -> tuple[float, float, _Pattern | None]:
-        """Solve one location at these prices: (its dual bound, objective of the solution
-        found, the solution as a pattern)."""
+    ) -> tuple[float, _Pattern | None]:
+        """Solve one location at these prices: its MIP's dual bound, and the solution found
+        as a pattern (None when the time limit came before any)."""
         b = self.locations[block_index]
         h = b.highs
         n = h.getNumCol()
@@ -336,9 +336,9 @@ class LocationBound:
         info = h.getInfo()
         dual = float(info.mip_dual_bound)
         if info.primal_solution_status == 0:  # no solution at all (time limit)
-            return dual, -np.inf, None
+            return dual, None
         val = np.asarray(h.getSolution().col_value)
-        return dual, float(info.objective_function_value), self._pattern(block_index, val)
+        return dual, self._pattern(block_index, val)
 
     def _pattern(self, block_index: int, val: np.ndarray) -> _Pattern:
         b = self.locations[block_index]
@@ -590,9 +590,8 @@ def location_bound(
     master = _Master(lb)
     for k in range(len(lb.locations)):
         master.add(lb.pattern_of(k, start))
-        empty = lb.pattern_of(k, ())
         if lb.locations[k].forced_value == 0.0:
-            master.add(empty)
+            master.add(lb.pattern_of(k, ()))  # nothing placed there
     best = np.inf
     best_prices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     history = []
@@ -613,7 +612,7 @@ def location_bound(
             nu = a * best_prices[2] + (1 - a) * nu
         duals, added = [], 0
         for k in range(len(lb.locations)):
-            dual, _obj, pat = lb.price(k, pi, mu, nu)
+            dual, pat = lb.price(k, pi, mu, nu)
             duals.append(dual)
             if pat is not None:
                 master.add(pat)

@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from .index import PEER, Index
 from .state import BIG, State
@@ -462,15 +463,6 @@ def _x_dict(xcols: np.ndarray, xv: np.ndarray, tol: float) -> dict[int, dict[int
 __all__ = ["PEER", "LPResult", "lp_relaxation"]
 
 
-def _segments(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For sorted keys in 0..n-1: start of each non-empty key's run, and which keys have one."""
-    counts = np.bincount(keys, minlength=n)
-    has = counts > 0
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    return starts[has], has
-
-
 def _lagrangian(
     ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, steps
 ) -> LPResult:
@@ -492,26 +484,19 @@ def _lagrangian(
     priced = np.ones(n_row, dtype=bool)
     priced[np.asarray(assign_rows, dtype=np.int64)] = False
     keep = priced[r_arr]
-    rr, cc, vv = r_arr[keep], c_arr[keep], v_arr[keep]
-    # The priced matrix twice, sorted by column and by row, so that A^T y and
-    # A x are segment sums (np.add.reduceat), about twice as fast as bincount.
-    o = np.argsort(cc, kind="stable")
-    c_rr, c_vv, c_seg, c_has = rr[o], vv[o], *_segments(cc[o], n_col)
-    o = np.argsort(rr, kind="stable")
-    r_cc, r_vv, r_seg, r_has = cc[o], vv[o], *_segments(rr[o], n_row)
-    del o
+    # The priced matrix in CSR and its transpose in CSR: A x and A^T y are then
+    # single passes in compiled code (3.5 million nonzeros at 10,000 requests:
+    # 5 ms each, against 15-20 ms for segment sums in numpy).
+    a_mat = sparse.csr_array(
+        (v_arr[keep], (r_arr[keep], c_arr[keep])), shape=(n_row, n_col), dtype=np.float64
+    )
+    at_mat = a_mat.T.tocsr()
 
     def aty(y: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_col)
-        if c_seg.size:
-            out[c_has] = np.add.reduceat(c_vv * y[c_rr], c_seg)
-        return out
+        return at_mat @ y
 
     def ax(x: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_row)
-        if r_seg.size:
-            out[r_has] = np.add.reduceat(r_vv * x[r_cc], r_seg)
-        return out
+        return a_mat @ x
 
     xidx, xreq = xcols[:, 0], xcols[:, 1]
     is_x = np.zeros(n_col, dtype=bool)

@@ -12,8 +12,9 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from .geo import haversine_km
+from .geo import EARTH_RADIUS_KM, haversine_km
 from .model import LOCATION_KINDS, SOURCE_KINDS, Plek, Problem, Request, Source, request_load
 from .weeks import week_index
 
@@ -299,6 +300,42 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
     )
 
 
+# Requests per nearest-neighbour search in the eligibility (memory: their pairs).
+_CHUNK = 4096
+
+
+def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere: straight-line distance grows with great-circle distance."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=1)
+
+
+def _near_pairs(
+    ctree: cKDTree, n_cand: int, lat: np.ndarray, lon: np.ndarray, km: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(request row, candidate column) pairs that may lie within each request's travel
+    distance: a superset (the search radius is the chunk's largest, with a margin),
+    which the exact great-circle distance then filters; every candidate for a request
+    without a home."""
+    home = ~np.isnan(lat)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    if home.any():
+        hk = np.nonzero(home)[0]
+        # chord = 2 sin(d / 2R) on the unit sphere; capped at the diameter
+        half_angle = min((float(km[hk].max()) + 1e-3) / (2 * EARTH_RADIUS_KM), np.pi / 2)
+        radius = 2 * np.sin(half_angle) + 1e-9
+        tree = cKDTree(_unit_xyz(lat[hk], lon[hk]))
+        pairs = tree.sparse_distance_matrix(ctree, radius, output_type="ndarray")
+        rows.append(hk[pairs["i"]])
+        cols.append(pairs["j"].astype(np.int64))
+    if not home.all():
+        nk = np.nonzero(~home)[0]
+        rows.append(np.repeat(nk, n_cand))
+        cols.append(np.tile(np.arange(n_cand, dtype=np.int64), nk.size))
+    return np.concatenate(rows), np.concatenate(cols)
+
+
 def _eligibility(problem, reqs, pls, w0, known):
     """Eligible plekken per request (rule 1), and the excluding criterion when none.
 
@@ -359,29 +396,26 @@ def _eligibility(problem, reqs, pls, w0, known):
             continue
         cws, cwe, csec = pws[cand], pwe[cand], psec[cand]
         clat, clon = plat[cand], plon[cand]
+        ctree = cKDTree(_unit_xyz(clat, clon))
         ris_arr = np.asarray(ris, dtype=np.int64)
-        for start in range(0, len(ris), 1024):
-            chunk = ris_arr[start : start + 1024]
-            rws = all_ws[chunk][:, None]
-            rwe = all_we[chunk][:, None]
-            period = (cws[None, :] <= rws) & (cwe[None, :] >= rwe)
-            sector = ((all_smask[chunk][:, None] >> csec[None, :]) & 1).astype(bool)
-            ok_ps = period & sector
-            # Distances only for pairs that passed the other criteria and lie
-            # within the travel distance in latitude (a cheap band, 1 degree of
-            # latitude being at least 110.5 km).
-            hlat = all_lat[chunk]
-            band = np.abs(clat[None, :] - hlat[:, None]) <= (all_km[chunk] / 110.5 + 1e-6)[:, None]
-            band[np.isnan(hlat), :] = True
-            rows, cols = np.nonzero(ok_ps & band)
+        # By travel distance, so that one search radius fits each chunk's requests.
+        ris_arr = ris_arr[np.argsort(all_km[ris_arr], kind="stable")]
+        for start in range(0, len(ris_arr), _CHUNK):
+            chunk = ris_arr[start : start + _CHUNK]
+            lat, lon, km = all_lat[chunk], all_lon[chunk], all_km[chunk]
+            rows, cols = _near_pairs(ctree, cand.size, lat, lon, km)
+            rws, rwe, rmask = all_ws[chunk], all_we[chunk], all_smask[chunk]
+            ok = (cws[cols] <= rws[rows]) & (cwe[cols] >= rwe[rows])
+            ok &= ((rmask[rows] >> csec[cols]) & 1).astype(bool)
+            rows, cols = rows[ok], cols[ok]
             hl = all_lat[chunk][rows]
             dist = haversine_km(hl, all_lon[chunk][rows], clat[cols], clon[cols])
             dist[np.isnan(hl)] = 0.0  # no home known: travel is not a criterion
             near = dist <= all_km[chunk][rows] + 1e-9
             rows, cols, dist = rows[near], cols[near], dist[near]
+            o = np.lexsort((cols, rows))
+            rows, cols, dist = rows[o], cols[o], dist[o]
             bounds = np.searchsorted(rows, np.arange(len(chunk) + 1))
-            any_period = np.asarray(period.any(axis=1))
-            any_ps = np.asarray(ok_ps.any(axis=1))
             for k, i in enumerate(chunk.tolist()):
                 lo, hi = bounds[k], bounds[k + 1]
                 if hi > lo and excluded[i] is not None:
@@ -394,12 +428,14 @@ def _eligibility(problem, reqs, pls, w0, known):
                 elif hi > lo:
                     lists[i] = cand[cols[lo:hi]]
                     dists[i] = dist[lo:hi]
-                elif not any_period[k]:
-                    criterion[i] = "period"
-                elif not any_ps[k]:
-                    criterion[i] = "sector"
-                else:
-                    criterion[i] = "travel"
+                else:  # the first criterion that leaves none
+                    period = (cws <= rws[k]) & (cwe >= rwe[k])
+                    if not period.any():
+                        criterion[i] = "period"
+                    elif not (period & ((rmask[k] >> csec) & 1).astype(bool)).any():
+                        criterion[i] = "sector"
+                    else:
+                        criterion[i] = "travel"
     for i in range(n):
         if lists[i].size == 0 and criterion[i] is None:
             criterion[i] = "opleiding"

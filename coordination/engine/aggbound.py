@@ -70,17 +70,15 @@ steps give the same bound on any machine, so running it in a second process
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-import multiprocessing
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import background
+from .background import Pending
 from .index import Index
 from .state import BIG
 from .weeks import week_index
@@ -397,108 +395,11 @@ def compact_bound(
     }
 
 
-def _private_mb() -> float | None:
-    """This process's private (not shared with its parent) resident memory, in MB."""
-    try:
-        with open("/proc/self/smaps_rollup") as fh:
-            kb = sum(
-                int(line.split()[1])
-                for line in fh
-                if line.startswith(("Private_Clean:", "Private_Dirty:"))
-            )
-    except (OSError, ValueError, IndexError):
-        return None
-    return round(kb / 1024, 1)
-
-
-class Pending:
-    """A compact bound being computed, in a forked process or (fallback) on demand."""
-
-    def __init__(self, ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, steps: int) -> None:
-        self._args = (ix, fixed.copy(), fixed_plek.copy(), steps)
-        self._proc: Any = None
-        self._conn: Any = None
-        self.mode = "inline"
-        self._frozen = False
-
-    def _child(self, conn: Any) -> None:
-        ix, fixed, fixed_plek, steps = self._args
-        try:
-            out = compact_bound(ix, fixed, fixed_plek, steps=steps)
-            out["process_private_mb"] = _private_mb()
-            conn.send(out)
-        except BaseException as exc:  # the parent falls back to computing it
-            conn.send({"error": repr(exc)})
-        finally:
-            conn.close()
-
-    def start_process(self) -> bool:
-        """Fork a process that computes the bound; False when that is not possible."""
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return False
-        # Forking a process with other threads (the embedded mode's worker threads, a
-        # server's) copies locks another thread may hold: compute it here instead.
-        if threading.active_count() > 1:
-            return False
-        # What exists now is shared with the child until one of the two writes to
-        # it; frozen, the parent's garbage collector leaves those pages alone.
-        gc.freeze()
-        try:
-            ctx = multiprocessing.get_context("fork")
-            here, there = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=self._child, args=(there,), daemon=True)
-            proc.start()
-            there.close()
-        except (AssertionError, OSError, ValueError):  # e.g. inside a daemonic worker
-            gc.unfreeze()
-            return False
-        self._frozen = True
-        self._proc, self._conn, self.mode = proc, here, "process"
-        return True
-
-    def __del__(self) -> None:
-        # Abandoned (e.g. the search raised): stop the process, let gc move again.
-        proc = getattr(self, "_proc", None)
-        if proc is not None:
-            with contextlib.suppress(Exception):
-                proc.kill()
-                proc.join()
-        if getattr(self, "_frozen", False):
-            gc.unfreeze()
-
-    def result(self) -> dict[str, Any]:
-        """The bound (waits for the process; computes it here if there is none)."""
-        out: dict[str, Any] | None = None
-        waited = 0.0
-        if self._proc is not None:
-            t = time.perf_counter()
-            try:
-                out = self._conn.recv()
-            except (EOFError, OSError):
-                out = None
-            self._conn.close()
-            self._proc.join()
-            waited = time.perf_counter() - t
-            self._proc = None
-            if self._frozen:
-                gc.unfreeze()
-                self._frozen = False
-            if out is not None and "error" in out:
-                out = None
-        if out is None:
-            ix, fixed, fixed_plek, steps = self._args
-            out = compact_bound(ix, fixed, fixed_plek, steps=steps)
-            self.mode = "inline" if self.mode == "inline" else "inline_after_failure"
-        out["mode"] = self.mode
-        out["waited_seconds"] = round(waited, 3)
-        return out
-
-
 def start(
     ix: Index, fixed: np.ndarray, fixed_plek: np.ndarray, steps: int, *, process: bool
 ) -> Pending:
     """Begin the compact bound: in a second process when ``process`` and possible."""
-    p = Pending(ix, fixed, fixed_plek, steps)
-    if process:
-        p.start_process()
-    return p
+    fixed, fixed_plek = fixed.copy(), fixed_plek.copy()
+    return background.start(
+        lambda: compact_bound(ix, fixed, fixed_plek, steps=steps), process=process
+    )

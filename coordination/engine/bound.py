@@ -79,12 +79,17 @@ HIGHS_MAX_COLUMNS = 20_000
 # Interior point without crossover: several times faster here than simplex, and
 # its central solution spreads x over the good locations, which guides better.
 _EXTRA_OPTIONS: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
+# The continued descent (LagrangianDescent.extend): temperature and first step size.
+EXTEND_TAU = 0.003
+EXTEND_LR = 0.01
 
 
 @dataclass
 class LPResult:
     x: dict[int, dict[int, float]]  # request index -> location id -> value
     info: dict[str, Any] = field(default_factory=dict)
+    # Large regions: the descent that gave x, to be continued for a tighter bound.
+    descent: LagrangianDescent | None = None
 
 
 @contextlib.contextmanager
@@ -466,6 +471,28 @@ __all__ = ["PEER", "LPResult", "lp_relaxation"]
 def _lagrangian(
     ix: Index, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, info, t_build, time_limit, steps
 ) -> LPResult:
+    """Upper bound by weak duality after ``steps`` steps of :class:`LagrangianDescent`."""
+    t0 = time.perf_counter()
+    cap = math.inf if time_limit is None else max(0.5, time_limit)
+    descent = LagrangianDescent(lp, r_arr, c_arr, v_arr, xcols, assign_rows)
+    xv, capped = descent.guide(max(1, int(steps)), deadline=t0 + cap)
+    descent.prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
+    info.update(
+        status="Lagrangian",
+        method="lagrangian_smoothed_adam",
+        build_seconds=round(t_build, 3),
+        solve_seconds=round(time.perf_counter() - t0, 3),
+        iterations=descent.it,
+        lp_objective=descent.best,
+        upper_bound=descent.upper_bound(),
+        bound_kind="lagrangian_dual",
+    )
+    if capped:
+        info["capped"] = True
+    return LPResult(_x_dict(xcols, xv, 1e-3), info, descent)
+
+
+class LagrangianDescent:
     """Upper bound by weak duality: any prices y >= 0 on the rows give one.
 
     L(y) = rhs . y + sum over requests of max(0, best reduced cost of its x)
@@ -473,116 +500,113 @@ def _lagrangian(
     keeping each request's assign row (sum_l x <= 1) out of the prices. L is
     minimised over y with Adam on a smoothed L (log-sum-exp instead of max, at
     a temperature that is lowered step by step); the smoothed value is never
-    below L, and the bound reported is the exact L at the best prices seen.
-    The soft choices, averaged, approximate an LP solution for guidance.
+    below L, and the bound is the exact L at the best prices seen
+    (``best``). :meth:`guide` takes the first steps and averages the soft choices
+    into an approximate LP solution for guidance; :meth:`extend` goes on from
+    there for the bound alone (in a second process, beside the search). Both
+    are functions of the LP and their step counts only.
     """
-    t0 = time.perf_counter()
-    cap = math.inf if time_limit is None else max(0.5, time_limit)
-    steps = max(1, int(steps))
-    n_col, n_row = lp.n_col, lp.rhi.size
-    cost, lo, hi, rhi = lp.cost, lp.lo, lp.hi, lp.rhi
-    priced = np.ones(n_row, dtype=bool)
-    priced[np.asarray(assign_rows, dtype=np.int64)] = False
-    keep = priced[r_arr]
-    # The priced matrix in CSR and its transpose in CSR: A x and A^T y are then
-    # single passes in compiled code (3.5 million nonzeros at 10,000 requests:
-    # 5 ms each, against 15-20 ms for segment sums in numpy).
-    a_mat = sparse.csr_array(
-        (v_arr[keep], (r_arr[keep], c_arr[keep])), shape=(n_row, n_col), dtype=np.float64
-    )
-    at_mat = a_mat.T.tocsr()
 
-    def aty(y: np.ndarray) -> np.ndarray:
-        return at_mat @ y
+    def __init__(self, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows) -> None:
+        n_col, n_row = lp.n_col, lp.rhi.size
+        self.cost, self.lo, self.hi = lp.cost, lp.lo, lp.hi
+        priced = np.ones(n_row, dtype=bool)
+        priced[np.asarray(assign_rows, dtype=np.int64)] = False
+        self.priced = priced
+        keep = priced[r_arr]
+        # The priced matrix in CSR and its transpose in CSR: A x and A^T y are then
+        # single passes in compiled code (3.5 million nonzeros at 10,000 requests:
+        # 5 ms each, against 15-20 ms for segment sums in numpy).
+        self.a_mat = sparse.csr_array(
+            (v_arr[keep], (r_arr[keep], c_arr[keep])), shape=(n_row, n_col), dtype=np.float64
+        )
+        self.at_mat = self.a_mat.T.tocsr()
+        xidx, xreq = xcols[:, 0], xcols[:, 1]
+        is_x = np.zeros(n_col, dtype=bool)
+        is_x[xidx] = True
+        self.xidx = xidx
+        self.other = np.nonzero(~is_x)[0]
+        self.gstart = np.flatnonzero(np.r_[True, xreq[1:] != xreq[:-1]])
+        self.gid = np.repeat(np.arange(self.gstart.size), np.diff(np.r_[self.gstart, xidx.size]))
+        forced_g = np.zeros(self.gstart.size, dtype=bool)
+        forced_g[self.gid[self.lo[xidx] >= 1.0]] = True
+        self.forced_g = forced_g
+        self.rhs = lp.rhi * priced
+        self.y = np.zeros(n_row)
+        self.m = np.zeros(n_row)
+        self.v = np.zeros(n_row)
+        self.it = 0
+        self.prio_int = False
+        self.best = self.exact_value(self.y)
 
-    def ax(x: np.ndarray) -> np.ndarray:
-        return a_mat @ x
-
-    xidx, xreq = xcols[:, 0], xcols[:, 1]
-    is_x = np.zeros(n_col, dtype=bool)
-    is_x[xidx] = True
-    other = np.nonzero(~is_x)[0]
-    gstart = np.flatnonzero(np.r_[True, xreq[1:] != xreq[:-1]])
-    gid = np.repeat(np.arange(gstart.size), np.diff(np.r_[gstart, xidx.size]))
-    forced_g = np.zeros(gstart.size, dtype=bool)
-    forced_g[gid[lo[xidx] >= 1.0]] = True
-    rhs = rhi * priced
-
-    def exact_value(y: np.ndarray) -> float:
-        rc = cost - aty(y)
+    def exact_value(self, y: np.ndarray) -> float:
+        rc = self.cost - self.at_mat @ y
+        other, lo, hi = self.other, self.lo, self.hi
         rco = rc[other]
-        val = float(rhs @ y) + float(np.maximum(lo[other] * rco, hi[other] * rco).sum())
-        rcx = rc[xidx]
-        gmax = np.maximum.reduceat(rcx, gstart)
-        gval = np.where(forced_g, gmax, np.maximum(gmax, 0.0))
+        val = float(self.rhs @ y) + float(np.maximum(lo[other] * rco, hi[other] * rco).sum())
+        gmax = np.maximum.reduceat(rc[self.xidx], self.gstart)
+        gval = np.where(self.forced_g, gmax, np.maximum(gmax, 0.0))
         return val + float(gval.sum())
 
-    def smooth(y: np.ndarray, tau: float) -> tuple[float, np.ndarray, np.ndarray]:
-        rc = cost - aty(y)
-        x = np.zeros(n_col)
-        rco = rc[other]
-        # softplus between the two bounds of each flow column
+    def _smooth_x(self, tau: float) -> np.ndarray:
+        """The soft choices at the prices y and temperature tau (the smoothed L's gradient)."""
+        rc = self.cost - self.at_mat @ self.y
+        other, lo, hi = self.other, self.lo, self.hi
+        x = np.zeros(rc.size)
         span = hi[other] - lo[other]
-        z = np.clip(rco * span / tau, -50, 50)
-        sp = tau * np.logaddexp(0.0, z)
-        val = float(rhs @ y) + float((lo[other] * rco).sum() + sp.sum())
+        # a logistic between the two bounds of each flow column
+        z = np.clip(rc[other] * span / tau, -50, 50)
         x[other] = lo[other] + span / (1.0 + np.exp(-z))
-        rcx = rc[xidx]
-        gmax = np.maximum.reduceat(rcx, gstart)
-        shift = np.maximum(gmax, 0.0)
+        rcx = rc[self.xidx]
+        gstart, gid = self.gstart, self.gid
+        shift = np.maximum(np.maximum.reduceat(rcx, gstart), 0.0)
         e = np.exp((rcx - shift[gid]) / tau)
-        tot = np.add.reduceat(e, gstart) + np.exp(-shift / tau) * (~forced_g)
-        val += float((shift + tau * np.log(tot)).sum())
-        x[xidx] = e / tot[gid]
-        return val, x, rc
+        tot = np.add.reduceat(e, gstart) + np.exp(-shift / tau) * (~self.forced_g)
+        x[self.xidx] = e / tot[gid]
+        return x
 
-    y = np.zeros(n_row)
-    m = np.zeros(n_row)
-    v = np.zeros(n_row)
-    best, best_y = exact_value(y), y.copy()
-    avg = np.zeros(n_col)
-    n_avg = 0
-    tau, lr, b1, b2 = 0.2, 0.02, 0.9, 0.999
-    it = 0
-    capped = False
-    while it < steps:
-        if time.perf_counter() - t0 > cap:
-            capped = True
-            break
-        it += 1
-        _val, x, _ = smooth(y, tau)
-        grad = rhs - ax(x)
-        grad[~priced] = 0.0
-        m = b1 * m + (1 - b1) * grad
-        v = b2 * v + (1 - b2) * grad * grad
-        mh = m / (1 - b1**it)
-        vh = v / (1 - b2**it)
-        y = np.maximum(0.0, y - lr * mh / (np.sqrt(vh) + 1e-9))
-        # Anneal by the share of the steps done, so small and large problems
-        # both end at a low temperature.
-        frac = it / steps
-        tau = 0.2 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
-        lr = 0.02 * (0.002 / 0.02) ** frac
-        if it % 5 == 0 or it == steps:
-            ev = exact_value(y)
-            if ev < best:
-                best, best_y = ev, y.copy()
-        if frac > 0.3:
-            avg += x
-            n_avg += 1
-    del best_y
-    prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
-    info.update(
-        status="Lagrangian",
-        method="lagrangian_smoothed_adam",
-        build_seconds=round(t_build, 3),
-        solve_seconds=round(time.perf_counter() - t0, 3),
-        iterations=it,
-        lp_objective=best,
-        upper_bound=float(np.floor(best + 0.01)) if prio_int else best,
-        bound_kind="lagrangian_dual",
-    )
-    if capped:
-        info["capped"] = True
-    xv = avg / max(n_avg, 1)
-    return LPResult(_x_dict(xcols, xv, 1e-3), info)
+    def _step(self, tau: float, lr: float) -> np.ndarray:
+        x = self._smooth_x(tau)
+        grad = self.rhs - self.a_mat @ x
+        grad[~self.priced] = 0.0
+        self.it += 1
+        b1, b2, it = 0.9, 0.999, self.it
+        self.m = b1 * self.m + (1 - b1) * grad
+        self.v = b2 * self.v + (1 - b2) * grad * grad
+        mh = self.m / (1 - b1**it)
+        vh = self.v / (1 - b2**it)
+        self.y = np.maximum(0.0, self.y - lr * mh / (np.sqrt(vh) + 1e-9))
+        if it % 5 == 0:
+            self.best = min(self.best, self.exact_value(self.y))
+        return x
+
+    def guide(self, steps: int, deadline: float = math.inf) -> tuple[np.ndarray, bool]:
+        """``steps`` steps from a high temperature down; the averaged soft choices."""
+        avg = np.zeros(self.cost.size)
+        n_avg = 0
+        tau, lr = 0.2, 0.02
+        for k in range(1, steps + 1):
+            if time.perf_counter() > deadline:
+                return avg / max(n_avg, 1), True
+            x = self._step(tau, lr)
+            # Anneal by the share of the steps done, so small and large problems
+            # both end at a low temperature.
+            frac = k / steps
+            tau = 0.2 * (0.005 / 0.2) ** min(1.0, 1.6 * frac)
+            lr = 0.02 * (0.002 / 0.02) ** frac
+            if frac > 0.3:
+                avg += x
+                n_avg += 1
+        self.best = min(self.best, self.exact_value(self.y))
+        return avg / max(n_avg, 1), False
+
+    def extend(self, steps: int) -> float:
+        """``steps`` more steps at the last temperature, the step size falling tenfold."""
+        for k in range(steps):
+            self._step(EXTEND_TAU, EXTEND_LR * 0.1 ** (k / max(steps, 1)))
+        self.best = min(self.best, self.exact_value(self.y))
+        return self.best
+
+    def upper_bound(self) -> float:
+        # With integer priorities the bound rounds down (room left for tolerances).
+        return float(np.floor(self.best + 0.01)) if self.prio_int else self.best

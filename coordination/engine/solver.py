@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from . import background
+from .bound import LagrangianDescent
 from .index import Index, IndexCache, build_index
 from .model import (
     REASON_NO_ELIGIBLE_PLEK,
@@ -65,6 +67,8 @@ REPAIR_MIN_YIELD = 0.01
 # The wall-clock safety cap when no time_limit is given: far above what the
 # work budget takes, so that it only stops a run that something went wrong with.
 SAFETY_SECONDS_MIN = 60.0
+# From this many requests on, default_budget is the large regions' one.
+LARGE_REGION = 5_000
 SAFETY_SECONDS_PER_REQUEST = 0.005
 
 
@@ -77,7 +81,9 @@ class Budget:
     ``lns_work``: CP-SAT deterministic time for each (a count of its work);
     ``lagrangian_steps``: subgradient steps of the bound on large regions;
     ``repair_rounds``: passes of the ejection-chain repair; ``seed``: CP-SAT's seed;
-    ``compact_steps``: descent steps of the compact bound (aggbound.py).
+    ``compact_steps``: descent steps of the compact bound (aggbound.py);
+    ``bound_steps``: on large regions, steps the Lagrangian descent goes on for
+    after the guidance, beside the search, for the bound alone.
     """
 
     lns_neighbourhoods: int = 20
@@ -85,6 +91,7 @@ class Budget:
     lagrangian_steps: int = 80
     repair_rounds: int = 3
     compact_steps: int = 300
+    bound_steps: int = 200
     seed: int = 0
 
 
@@ -92,11 +99,14 @@ def default_budget(n_requests: int) -> Budget:
     """The budget ``solve`` uses when none is given.
 
     Demo regions (150-270 requests): 20 neighbourhoods, about 1.5 s of the 2 s a
-    solve takes. 10,000 requests: 40 neighbourhoods (about 3 s) and 80 Lagrangian
-    steps (about 6 s), so that the whole solve stays under 20 s on a 2-core
-    machine (docs/benchmarks.md); 200 neighbourhoods gained 6 more weighted
-    placements there for 20 s more.
+    solve takes. Large regions (LARGE_REGION requests and more) spend their work
+    where it pays (synthetic 10,000 region, seed 1, docs/benchmarks.md): 120
+    Lagrangian steps of guidance instead of 80 place 30 more (weighted); 40
+    neighbourhoods instead of 10 gain 5 more for 2.3 s; a second repair round
+    places 1-7 (10,000 and 100,000) for a fifth of the repair's time.
     """
+    if n_requests >= LARGE_REGION:
+        return Budget(lns_neighbourhoods=10, lagrangian_steps=120, repair_rounds=1)
     return Budget(lns_neighbourhoods=max(20, min(40, n_requests // 250)))
 
 
@@ -141,6 +151,7 @@ class Solver:
         self.lp_x: dict[int, dict[int, float]] = {}  # request -> location id -> LP value
         self.lp_info: dict[str, object] = {}
         self.compact: dict[str, Any] | None = None  # aggbound.compact_bound's answer
+        self.descent: LagrangianDescent | None = None  # large regions: the bound's descent
         self.repair_log: list[tuple[int, int]] = []  # per repair round: tried, placed
 
     # -- helpers ------------------------------------------------------------
@@ -335,6 +346,7 @@ class Solver:
         )
         self.lp_x = res.x
         self.lp_info = res.info
+        self.descent = res.descent
         self._order = None  # the order follows the LP
         if res.info.get("capped"):
             self.warnings.append("the bound stopped at the time limit (not reproducible)")
@@ -945,25 +957,29 @@ def solve(
     # it: on large regions it runs in a second process meanwhile, and it is a
     # function of the problem and its step budget only, so the result is the same
     # however the two processes are scheduled (or when it runs here instead).
-    pending = None
-    if bound:
-        from .aggbound import start as start_compact
-
-        pending = start_compact(
-            s.ix,
-            s.fixed,
-            s.st.assign,
-            s.budget.compact_steps,
-            process=s.ix.eplek.size > COMPACT_PROCESS_PAIRS,
-        )
+    # Large regions whose LP is built: the Lagrangian guides, then goes on beside
+    # the search for the bound (tighter there than the compact bound: synthetic
+    # 10,000 region 11,442 after 120 + 200 steps against 11,510; docs/benchmarks.md).
+    # Elsewhere, or when HiGHS solved the LP (no descent to go on with), the
+    # compact bound runs beside the search instead.
+    bound_first = bound and BOUND_FIRST_PAIRS < s.ix.eplek.size <= LP_MAX_PAIRS
+    extends = bound_first and s.budget.bound_steps > 0
+    pending: background.Pending | None = None
+    extension: background.Pending | None = None
+    if bound and not extends:
+        pending = _start_compact(s)
     # Large regions: the bound first, then one allocation it guides. Otherwise
     # first an unguided allocation, then the bound; when the bound also gives
     # guidance, a second allocation follows it and the better one is kept.
     cap = s._deadline()
-    if bound and BOUND_FIRST_PAIRS < s.ix.eplek.size <= LP_MAX_PAIRS:
+    if bound_first:
         s.phase(0.02, 0.3)
         s.progress("bound", 0.0)
         s.run_bound(share=0.5)
+        if extends and s.descent is not None:
+            extension = _start_extension(s.descent, s.budget.bound_steps)
+        elif extends:
+            pending = _start_compact(s)
         s.phase(0.3, 0.4)
         s.construct()
         s.phase(0.4, 0.5)
@@ -1001,8 +1017,47 @@ def solve(
     if pending is not None:
         s.compact = pending.result()
         s._lap("compact_bound_wait")
+    if extension is not None:
+        _merge_extension(s, extension.result())
+        s._lap("bound_wait")
     s.progress("done", 1.0)
     return s.result(unplaced)
+
+
+def _start_compact(s: Solver) -> background.Pending:
+    from .aggbound import start as start_compact
+
+    return start_compact(
+        s.ix,
+        s.fixed,
+        s.st.assign,
+        s.budget.compact_steps,
+        process=s.ix.eplek.size > COMPACT_PROCESS_PAIRS,
+    )
+
+
+def _start_extension(descent: LagrangianDescent, steps: int) -> background.Pending:
+    def compute() -> dict[str, Any]:
+        t = time.perf_counter()
+        descent.extend(steps)
+        return {
+            "steps": steps,
+            "value": descent.best,
+            "upper_bound": descent.upper_bound(),
+            "seconds": round(time.perf_counter() - t, 3),
+        }
+
+    return background.start(compute, process=True)
+
+
+def _merge_extension(s: Solver, ext: dict[str, Any]) -> None:
+    """The continued descent's bound replaces the guidance's when smaller (it is)."""
+    info = s.lp_info
+    info["extension"] = ext
+    found = info.get("upper_bound")
+    if isinstance(found, int | float) and ext["upper_bound"] < found:
+        info["upper_bound"] = ext["upper_bound"]
+        info["lp_objective"] = ext["value"]
 
 
 def _search(s: Solver, only: list[int] | None = None) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from coordination.engine import (
     aggbound,
+    background,
     bestknown,
     check_feasibility,
     solve,
@@ -91,7 +92,7 @@ def test_the_same_bound_and_result_in_a_second_process() -> None:
     fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
     here = aggbound.compact_bound(ix, fixed, at, steps=50)
     # As a single-threaded process (the suite may have started threads before this test).
-    single = mock.patch.object(aggbound.threading, "active_count", lambda: 1)
+    single = mock.patch.object(background.threading, "active_count", lambda: 1)
     with single:
         pending = aggbound.start(ix, fixed, at, 50, process=True)
     there = pending.result()
@@ -112,7 +113,7 @@ def test_no_process_possible_falls_back_to_computing_it_here() -> None:
     ix = build_index(p)
     n = len(ix.rid)
     fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
-    with mock.patch.object(aggbound.multiprocessing, "get_all_start_methods", lambda: ["spawn"]):
+    with mock.patch.object(background.multiprocessing, "get_all_start_methods", lambda: ["spawn"]):
         pending = aggbound.start(ix, fixed, at, 20, process=True)
     out = pending.result()
     assert out["mode"] == "inline"

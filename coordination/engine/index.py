@@ -301,7 +301,7 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
 
 
 # Requests per nearest-neighbour search in the eligibility (memory: their pairs).
-_CHUNK = 4096
+_CHUNK = 1024
 
 
 def _unit_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

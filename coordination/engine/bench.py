@@ -168,6 +168,8 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
         "compact_at_least_engine": (
             cb.get("upper_bound") is None or cb["upper_bound"] >= out["placed_weighted"]
         ),
+        # Large regions: the Lagrangian descent continued beside the search.
+        "extension": lp.get("extension"),
     }
     known = load_best_known(n, seed)
     if known is not None:
@@ -267,7 +269,8 @@ def _print_row(r: dict[str, Any]) -> None:
     m = po["matching"]
     print(
         f"n={r['size']:>7} plekken={r['plekken']:>6} | engine {r['solve_seconds']:7.2f} s "
-        f"peak {r['peak_rss_mb']:7.0f} MB placed {r['placed']:>6} "
+        f"peak {r['peak_rss_mb_after_solve']:5.0f} MB ({r['peak_rss_mb']:.0f} MB with the "
+        f"baselines after it) placed {r['placed']:>6} "
         f"(weighted {r['placed_weighted']:g}) bound {r['upper_bound']:g} "
         f"gap {100 * r['gap']:.2f}% [{r['bound_kind']}]"
         + (f" violations {r['violations']}" if "violations" in r else ""),
@@ -318,6 +321,14 @@ def _print_row(r: dict[str, Any]) -> None:
             f"{b['compact_waited_seconds']} s, private {b['compact_private_mb']} MB; "
             f">= engine: {b['compact_at_least_engine']}); bound process peak "
             f"{r['peak_rss_mb_bound_process']:.0f} MB",
+            flush=True,
+        )
+    ext = b.get("extension")
+    if ext:
+        print(
+            f"{'':11}Lagrangian continued beside the search: {ext['steps']} steps, "
+            f"{ext['upper_bound']:g} ({ext['seconds']} s, {ext['mode']}, waited "
+            f"{ext['waited_seconds']} s, private {ext.get('process_private_mb')} MB)",
             flush=True,
         )
     print(f"           phases: {r['timings']}", flush=True)

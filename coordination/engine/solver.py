@@ -498,7 +498,9 @@ class Solver:
                 continue
             cur = ix.pref_rank[r].get(p0, 1000)
             better = sorted((k, p) for p, k in ix.pref_rank[r].items() if k < cur)
-            better = [(k, p) for k, p in better if p in self._eligible_set(r)]
+            if better:
+                el = self._eligible_set(r)  # once per request, not once per preference
+                better = [(k, p) for k, p in better if p in el]
             if not better or not st.can_remove(r):
                 continue
             old = st.remove(r)

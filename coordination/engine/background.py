@@ -89,6 +89,19 @@ class Pending:
         if getattr(self, "_frozen", False):
             gc.unfreeze()
 
+    def cancel(self) -> None:
+        """Not needed after all: stop the process, or never compute it here."""
+        if self._proc is not None:
+            with contextlib.suppress(Exception):
+                self._proc.kill()
+                self._proc.join()
+                self._conn.close()
+            self._proc = None
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
+        self.mode = "cancelled"
+
     def result(self) -> dict[str, Any]:
         """The answer (waits for the process; computes it here if there is none)."""
         out: dict[str, Any] | None = None

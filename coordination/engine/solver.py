@@ -1017,13 +1017,29 @@ def solve(
         s.repair(cap, max_rounds=1)  # moves to better-ranked plekken may have made room
     unplaced = s.explain()
     if pending is not None:
-        s.compact = pending.result()
+        if _bound_reached(s):
+            # Nothing left to prove: no bound can be below what is placed.
+            pending.cancel()
+            s.lp_info["compact_skipped"] = "the allocation reaches a bound already at hand"
+        else:
+            s.compact = pending.result()
         s._lap("compact_bound_wait")
     if extension is not None:
         _merge_extension(s, extension.result())
         s._lap("bound_wait")
     s.progress("done", 1.0)
     return s.result(unplaced)
+
+
+def _bound_reached(s: Solver) -> bool:
+    """Whether the allocation's weighted count equals a bound already at hand."""
+    ix = s.ix
+    placed = float(ix.prio[s.st.assign >= 0].sum())
+    bounds = [float(ix.prio[np.diff(ix.eptr) > 0].sum())]  # every eligible request
+    found = s.lp_info.get("upper_bound")
+    if isinstance(found, int | float):
+        bounds.append(float(found))
+    return min(bounds) <= placed + 1e-9
 
 
 def _start_compact(s: Solver) -> background.Pending:

@@ -54,12 +54,16 @@ def test_at_least_the_optimum_with_confirmed_placements(p):  # type: ignore[no-u
     again = half_confirmed(p)
     ref = solve_exact(again)
     assert ref.status == "Optimal"
-    res = solve(again, exact=False)
-    assert check_feasibility(again, res) == []
-    compact = res.stats["lp"]["compact"]
+    s = solver.Solver(again, time_limit=None, progress=None, bound=True)
+    s.place_existing()  # the confirmed placements, fixed as the solver fixes them
+    compact = aggbound.compact_bound(s.ix, s.fixed, s.st.assign)
     if compact["columns"]:
         assert compact["upper_bound"] >= ref.placed_weighted - 1e-6
+    res = solve(again, exact=False)
+    assert check_feasibility(again, res) == []
     assert res.upper_bound >= ref.placed_weighted - 1e-6
+    if "compact" not in res.stats["lp"]:  # skipped only when nothing is left to prove
+        assert res.stats["lp"]["compact_skipped"] and res.gap == 0
 
 
 @settings(max_examples=6, deadline=None)
@@ -164,3 +168,27 @@ def test_seats_per_location_also_bound_the_exact_optimum(p):  # type: ignore[no-
     n = len(ix.rid)
     out = aggbound.compact_bound(ix, np.zeros(n, dtype=bool), np.full(n, -1), per_plek=False)
     assert out["upper_bound"] >= ref.placed_weighted - 1e-6
+
+
+def test_no_compact_bound_is_computed_when_the_allocation_reaches_a_bound_at_hand() -> None:
+    from coordination.engine.bench import places_only
+
+    p = places_only(generate(1000, 1))  # seats only: every eligible request fits here
+    res = solve(p)
+    assert res.gap == 0 and res.upper_bound == res.objective["placed_weighted"]
+    assert "compact" not in res.stats["lp"] and res.stats["lp"]["compact_skipped"]
+    # Where a bound is still open it is computed as before.
+    assert "compact" in solve(generate(300, 5)).stats["lp"]
+
+
+def test_a_cancelled_bound_process_is_stopped() -> None:
+    p = generate(400, 3)
+    ix = build_index(p)
+    n = len(ix.rid)
+    fixed, at = np.zeros(n, dtype=bool), np.full(n, -1)
+    with mock.patch.object(background.threading, "active_count", lambda: 1):
+        pending = aggbound.start(ix, fixed, at, 10_000, process=True)
+    proc = pending._proc
+    assert pending.mode == "process" and proc.is_alive()
+    pending.cancel()
+    assert not proc.is_alive() and pending.mode == "cancelled"

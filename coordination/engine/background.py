@@ -38,8 +38,10 @@ def private_mb() -> float | None:
 class Pending:
     """``compute()`` being computed, in a forked process or (fallback) on demand."""
 
-    def __init__(self, compute: Compute) -> None:
+    def __init__(self, compute: Compute, first: Compute | None = None) -> None:
         self._compute = compute
+        self._first = first  # computed and sent before compute(): see first()
+        self._first_pending = first is not None
         self._proc: Any = None
         self._conn: Any = None
         self.mode = "inline"
@@ -47,6 +49,8 @@ class Pending:
 
     def _child(self, conn: Any) -> None:
         try:
+            if self._first is not None:
+                conn.send(self._first())
             out = self._compute()
             out["process_private_mb"] = private_mb()
             conn.send(out)
@@ -89,8 +93,22 @@ class Pending:
         if getattr(self, "_frozen", False):
             gc.unfreeze()
 
-    def cancel(self) -> None:
-        """Not needed after all: stop the process, or never compute it here."""
+    def first(self) -> dict[str, Any]:
+        """The first answer (waits for the process; computes it here if there is none)."""
+        assert self._first is not None and self._first_pending, "first() once, before result()"
+        self._first_pending = False
+        if self._proc is not None:
+            try:
+                out = self._conn.recv()
+            except (EOFError, OSError):
+                out = {"error": "the process ended"}
+            if "error" not in out:
+                return out
+            self._stop()  # result() then computes the rest here too
+            self.mode = "inline_after_failure"
+        return self._first()
+
+    def _stop(self) -> None:
         if self._proc is not None:
             with contextlib.suppress(Exception):
                 self._proc.kill()
@@ -100,12 +118,19 @@ class Pending:
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
+
+    def cancel(self) -> None:
+        """Not needed after all: stop the process, or never compute it here."""
+        self._stop()
         self.mode = "cancelled"
 
     def result(self) -> dict[str, Any]:
         """The answer (waits for the process; computes it here if there is none)."""
         out: dict[str, Any] | None = None
         waited = 0.0
+        if self._first_pending and self._proc is not None:
+            with contextlib.suppress(EOFError, OSError):
+                self._conn.recv()  # the first answer, not asked for
         if self._proc is not None:
             t = time.perf_counter()
             try:
@@ -129,9 +154,10 @@ class Pending:
         return out
 
 
-def start(compute: Compute, *, process: bool) -> Pending:
-    """Begin ``compute()``: in a second process when ``process`` and possible."""
-    p = Pending(compute)
+def start(compute: Compute, *, process: bool, first: Compute | None = None) -> Pending:
+    """Begin ``compute()`` (after ``first()`` when given): in a second process when
+    ``process`` and possible."""
+    p = Pending(compute, first)
     if process:
         p.start_process()
     return p

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from unittest import mock
 
 import numpy as np
@@ -192,3 +193,28 @@ def test_a_cancelled_bound_process_is_stopped() -> None:
     assert pending.mode == "process" and proc.is_alive()
     pending.cancel()
     assert not proc.is_alive() and pending.mode == "cancelled"
+
+
+def test_where_no_lp_is_built_the_compact_relaxation_guides_the_same_in_any_process() -> None:
+    p = generate(400, 3)
+    budget = solver.Budget(guide_steps=20, compact_steps=30, lns_neighbourhoods=2)
+    beyond_lp = mock.patch.object(solver, "LP_MAX_PAIRS", 0)
+    here_only = mock.patch.object(
+        background.multiprocessing, "get_all_start_methods", lambda: ["spawn"]
+    )
+    single = mock.patch.object(background.threading, "active_count", lambda: 1)
+    with beyond_lp, here_only:
+        inline = solve(p, exact=False, budget=budget)
+    with beyond_lp, single, mock.patch.object(solver, "COMPACT_PROCESS_PAIRS", 0):
+        forked = solve(p, exact=False, budget=budget)
+    with beyond_lp:
+        unguided = solve(p, exact=False, budget=replace(budget, guide_steps=0))
+    assert check_feasibility(p, forked) == []
+    assert forked.stats["lp"]["compact"]["mode"] == "process"
+    assert inline.stats["lp"]["compact"]["mode"] == "inline"
+    assert forked.stats["lp"]["guidance"]["steps"] == 20
+    assert forked.assignments == inline.assignments  # the guidance, wherever computed
+    assert forked.upper_bound == inline.upper_bound
+    assert "guidance" not in unguided.stats["lp"]
+    # The guidance is the compact relaxation's soft choices: it changes the order.
+    assert unguided.assignments != forked.assignments

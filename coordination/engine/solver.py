@@ -5,9 +5,11 @@ Outline (see docs/allocation-format.md for the objective):
 2. place confirmed placements, then keep proposed ones where they still fit
    (stability, and a warm start for re-runs);
 3. solve the LP relaxation with HiGHS for an upper bound on placed requests
-   (weighted by priority), per independent component; its fractional solution
-   orders who goes where; beside it, the compact relaxation's bound
-   (aggbound.py), in a second process on large regions, the best bound reported;
+   (weighted by priority); its fractional solution orders who goes where. Larger
+   LPs: the first steps of its Lagrangian descent guide, and the descent goes on
+   beside the search, in a second process, for the bound. Beyond the LP's size:
+   the compact relaxation (aggbound.py) guides and bounds, from a second process.
+   Elsewhere the compact bound runs beside the search; the best bound is reported;
 4. construct greedily in that order with load checks week by week;
 5. repair: for each unplaced request, free a seat or supervision hours by
    moving one placed request elsewhere (an ejection chain of length one);

@@ -115,6 +115,9 @@ class Pending:
                 self._proc.join()
                 self._conn.close()
             self._proc = None
+        self._unfreeze()
+
+    def _unfreeze(self) -> None:
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
@@ -141,9 +144,7 @@ class Pending:
             self._proc.join()
             waited = time.perf_counter() - t
             self._proc = None
-            if self._frozen:
-                gc.unfreeze()
-                self._frozen = False
+            self._unfreeze()
             if out is not None and "error" in out:
                 out = None
         if out is None:

@@ -474,9 +474,9 @@ def _lagrangian(
     """Upper bound by weak duality after ``steps`` steps of :class:`LagrangianDescent`."""
     t0 = time.perf_counter()
     cap = math.inf if time_limit is None else max(0.5, time_limit)
-    descent = LagrangianDescent(lp, r_arr, c_arr, v_arr, xcols, assign_rows)
+    prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
+    descent = LagrangianDescent(lp, r_arr, c_arr, v_arr, xcols, assign_rows, prio_int)
     xv, capped = descent.guide(max(1, int(steps)), deadline=t0 + cap)
-    descent.prio_int = bool(np.all(ix.prio == np.round(ix.prio)))
     info.update(
         status="Lagrangian",
         method="lagrangian_smoothed_adam",
@@ -507,7 +507,7 @@ class LagrangianDescent:
     are functions of the LP and their step counts only.
     """
 
-    def __init__(self, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows) -> None:
+    def __init__(self, lp: _LP, r_arr, c_arr, v_arr, xcols, assign_rows, prio_int: bool) -> None:
         n_col, n_row = lp.n_col, lp.rhi.size
         self.cost, self.lo, self.hi = lp.cost, lp.lo, lp.hi
         priced = np.ones(n_row, dtype=bool)
@@ -536,7 +536,7 @@ class LagrangianDescent:
         self.m = np.zeros(n_row)
         self.v = np.zeros(n_row)
         self.it = 0
-        self.prio_int = False
+        self.prio_int = prio_int  # integer priorities: the bound rounds down
         self.best = self.exact_value(self.y)
 
     def exact_value(self, y: np.ndarray) -> float:

@@ -70,9 +70,9 @@ REPAIR_MIN_YIELD = 0.01
 # The wall-clock safety cap when no time_limit is given: far above what the
 # work budget takes, so that it only stops a run that something went wrong with.
 SAFETY_SECONDS_MIN = 60.0
+SAFETY_SECONDS_PER_REQUEST = 0.005
 # From this many requests on, default_budget is the large regions' one.
 LARGE_REGION = 5_000
-SAFETY_SECONDS_PER_REQUEST = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -770,8 +770,7 @@ class Solver:
             assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
         obj = self.objective()
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
-        # Always valid: every request that has an eligible plek placed.
-        trivial = float(ix.prio[np.diff(ix.eptr) > 0].sum())
+        trivial = _eligible_bound(ix)
         # The best (smallest) of the bounds at hand; a tie goes to the simplest.
         cands: list[tuple[float, object]] = [(trivial, "eligible_requests")]
         found = self.lp_info.get("upper_bound")
@@ -974,13 +973,12 @@ def solve(
             unplaced = s.explain()
             s.progress("done", 1.0)
             return s.result(unplaced)
-    # The compact bound needs nothing from the search and the search nothing from
-    # it: on large regions it runs in a second process meanwhile, and it is a
-    # function of the problem and its step budget only, so the result is the same
-    # however the two processes are scheduled (or when it runs here instead).
-    # Large regions whose LP is built: the Lagrangian guides, then goes on beside
-    # the search for the bound (tighter there than the compact bound: synthetic
-    # 10,000 region 11,442 after 120 + 200 steps against 11,510; docs/benchmarks.md).
+    # The bounds need nothing from the search and the search nothing from them: on
+    # large regions they run in a second process meanwhile (background.py), with the
+    # same result however the two are scheduled. Regions whose LP is built through
+    # its Lagrangian: the Lagrangian guides, then goes on beside the search for the
+    # bound (tighter there than the compact bound: synthetic 10,000 region 11,442
+    # after 120 + 200 steps against 11,510; docs/benchmarks.md).
     # Elsewhere, or when HiGHS solved the LP (no descent to go on with), the
     # compact bound runs beside the search instead.
     bound_first = bound and BOUND_FIRST_PAIRS < s.ix.eplek.size <= LP_MAX_PAIRS
@@ -1057,11 +1055,16 @@ def solve(
     return s.result(unplaced)
 
 
+def _eligible_bound(ix: Index) -> float:
+    """Always valid: every request that has an eligible plek placed."""
+    return float(ix.prio[np.diff(ix.eptr) > 0].sum())
+
+
 def _bound_reached(s: Solver) -> bool:
     """Whether the allocation's weighted count equals a bound already at hand."""
     ix = s.ix
     placed = float(ix.prio[s.st.assign >= 0].sum())
-    bounds = [float(ix.prio[np.diff(ix.eptr) > 0].sum())]  # every eligible request
+    bounds = [_eligible_bound(ix)]
     found = s.lp_info.get("upper_bound")
     if isinstance(found, int | float):
         bounds.append(float(found))

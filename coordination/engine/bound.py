@@ -110,84 +110,474 @@ def _quiet_stdout():
         os.close(fd)
 
 
+@dataclass
 class _LP:
-    """Columns and rows collected as numpy chunks; single columns as Python floats."""
+    """The LP as arrays: rows ``sum v * x[c] <= rhi``, entries (r_arr, c_arr, v_arr)
+    ordered by row, columns with cost and bounds."""
 
-    def __init__(self) -> None:
-        self.n_col = 0
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._one: list[tuple[float, float, float]] = []  # since the last chunk
-        self._rhi: list[float] = []
-        self._r: list[np.ndarray] = []
-        self._c: list[np.ndarray] = []
-        self._v: list[np.ndarray] = []
+    cost: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    rhi: np.ndarray
+    r_arr: np.ndarray
+    c_arr: np.ndarray
+    v_arr: np.ndarray
 
-    def _flush(self) -> None:
-        if self._one:
-            a = np.asarray(self._one, dtype=np.float64)
-            self._chunks.append((a[:, 0], a[:, 1], a[:, 2]))
-            self._one = []
-
-    def cols(self, cost: np.ndarray, lo: np.ndarray, hi: float) -> np.ndarray:
-        self._flush()
-        k = cost.size
-        self._chunks.append((cost.astype(np.float64), lo.astype(np.float64), np.full(k, hi)))
-        first = self.n_col
-        self.n_col += k
-        return np.arange(first, first + k, dtype=np.int64)
-
-    def col(self, cost: float, lo: float, hi: float) -> int:
-        self._one.append((cost, lo, hi))
-        self.n_col += 1
-        return self.n_col - 1
-
-    def row(self, hi: float, cols: np.ndarray, vals: np.ndarray | float) -> None:
-        """sum vals * x[cols] <= hi (all rows of this LP are of this form)."""
-        if cols.size == 0:
-            return
-        if isinstance(vals, float):
-            vals = np.full(cols.size, vals)
-        self._r.append(np.full(cols.size, len(self._rhi), dtype=np.int64))
-        self._c.append(cols)
-        self._v.append(vals)
-        self._rhi.append(float(hi))
-
-    def rows_of(self, row_ids: np.ndarray, cols: np.ndarray, vals: np.ndarray, his: Any) -> None:
-        """Many rows at once: row_ids numbers them 0..k-1 within this batch."""
-        his = np.atleast_1d(np.asarray(his, dtype=np.float64))
-        base = len(self._rhi)
-        self._r.append(np.asarray(row_ids, dtype=np.int64) + base)
-        self._c.append(np.asarray(cols, dtype=np.int64))
-        self._v.append(np.asarray(vals, dtype=np.float64))
-        self._rhi.extend(his.tolist())
-
-    def finish(self) -> None:
-        self._flush()
-
-        def cat(xs: list[np.ndarray], dtype: Any) -> np.ndarray:
-            return np.concatenate(xs).astype(dtype, copy=False) if xs else np.empty(0, dtype=dtype)
-
-        self.cost = cat([c[0] for c in self._chunks], np.float64)
-        self.lo = cat([c[1] for c in self._chunks], np.float64)
-        self.hi = cat([c[2] for c in self._chunks], np.float64)
-        self.rhi = np.asarray(self._rhi, dtype=np.float64)
-        self.r_arr = cat(self._r, np.int64)
-        self.c_arr = cat(self._c, np.int64)
-        self.v_arr = cat(self._v, np.float64)
+    @property
+    def n_col(self) -> int:
+        return int(self.cost.size)
 
 
-def _cat(*xs: Any) -> np.ndarray:
-    """float64 concatenation of scalars and arrays (called tens of thousands of times)."""
-    return np.concatenate(
-        [x if isinstance(x, np.ndarray) else np.array([x], dtype=np.float64) for x in xs]
-    ).astype(np.float64, copy=False)
+def _seg_sum(v: np.ndarray, start: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``v[start:start + n].sum()`` for each segment, bit for bit as numpy sums one.
+
+    numpy adds up to 7 numbers in order, up to 128 in 8 running sums (then the
+    rest in order) and splits longer ones in two: reproduced here for many
+    segments at once, so that the LP's bounds do not depend on how it is built.
+    """
+    out = np.zeros(start.size)
+    small = np.flatnonzero(n < 8)
+    for j in range(7):
+        s = small[n[small] > j]
+        out[s] += v[start[s] + j]
+    mid = np.flatnonzero((n >= 8) & (n <= 128))
+    if mid.size:
+        a, m = start[mid], n[mid]
+        acc = v[a[:, None] + np.arange(8)]
+        blocks = m // 8
+        for b in range(1, 16):
+            s = np.flatnonzero(blocks > b)
+            acc[s] += v[a[s, None] + 8 * b + np.arange(8)]
+        res = ((acc[:, 0] + acc[:, 1]) + (acc[:, 2] + acc[:, 3])) + (
+            (acc[:, 4] + acc[:, 5]) + (acc[:, 6] + acc[:, 7])
+        )
+        tail = a + 8 * blocks
+        for j in range(7):
+            s = np.flatnonzero(m % 8 > j)
+            res[s] += v[tail[s] + j]
+        out[mid] = res
+    for i in np.flatnonzero(n > 128).tolist():  # rare: numpy's own sum
+        out[i] = v[start[i] : start[i] + n[i]].sum()
+    return out
 
 
-def _icat(*xs: Any) -> np.ndarray:
-    """int64 concatenation of scalars and arrays."""
-    return np.concatenate(
-        [x if isinstance(x, np.ndarray) else np.array([x], dtype=np.int64) for x in xs]
-    ).astype(np.int64, copy=False)
+def _segments(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths of the runs of equal values in a sorted key."""
+    if key.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return starts, np.diff(np.r_[starts, key.size])
+
+
+def _list_sums(
+    lists: list[list[int]], vals: np.ndarray, sws: np.ndarray, swe: np.ndarray, cw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per list i and check week k: the sum of vals over its sources running in k (in list
+    order, as numpy sums them) and how many run, both (len(lists), NW)."""
+    n, NW = len(lists), cw.size
+    sums, counts = np.zeros((n, NW)), np.zeros((n, NW), dtype=np.int64)
+    lens = np.array([len(x) for x in lists], dtype=np.int64)
+    if n == 0 or lens.sum() == 0:
+        return sums, counts
+    li = np.repeat(np.arange(n), lens)
+    src = np.fromiter((s for x in lists for s in x), dtype=np.int64, count=int(lens.sum()))
+    act = (sws[src][:, None] <= cw[None, :]) & (swe[src][:, None] >= cw[None, :])
+    pi, k = np.nonzero(act)  # in (list, position, week) order
+    key = li[pi] * NW + k
+    o = np.argsort(key, kind="stable")  # (list, week, position)
+    key, v = key[o], vals[src[pi[o]]]
+    starts, lengths = _segments(key)
+    flat = key[starts]
+    sums.ravel()[flat] = _seg_sum(v, starts, lengths)
+    counts.ravel()[flat] = lengths
+    return sums, counts
+
+
+def _build(ix: Index, st: State, fixed: np.ndarray) -> tuple[_LP, np.ndarray, np.ndarray, int]:
+    """The LP of the module docstring from arrays: the LP, its x columns (column,
+    request, location id), its assign rows and the number of check weeks.
+
+    Rows are numbered location by location (ids ascending), check week by check week;
+    within one, the seats rows (all opleidingen, then per opleiding), the two peer rows,
+    one row per leerafdeling plek, one per school, the supervision and the students
+    row; then the docent rows (per school and week) and the pool rows (per week). A
+    location and week's flow columns follow the same order (peer, leerafdeling,
+    docent, pool), after the x columns.
+    """
+    settings = ix.problem.settings
+    share = float(settings.peer_share)
+    peer_hours = float(settings.peer_hours)
+    T = ix.T
+    R = len(ix.rid)
+    P = len(ix.pid)
+    from .weeks import week_index
+
+    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
+    pws = np.array([week_index(p.start) - ix.w0 for p in pleks], dtype=np.int64)
+    pwe = np.array([week_index(p.end) - ix.w0 for p in pleks], dtype=np.int64)
+    sws = np.asarray(ix.sws, dtype=np.int64)
+    swe = np.asarray(ix.swe, dtype=np.int64)
+    # Check weeks: where requests, plekken or sources start, or just after they end.
+    marks = set(ix.rws.tolist()) | {int(w) + 1 for w in ix.rwe.tolist()}
+    marks |= set(pws.tolist()) | {int(w) + 1 for w in pwe.tolist()}
+    marks |= set(ix.sws) | {w + 1 for w in ix.swe}
+    cw = np.asarray(sorted(w for w in marks if 0 <= w < T), dtype=np.int64)
+    NW = int(cw.size)
+
+    # Eligible (request, plek) pairs; a confirmed placement has only its plek.
+    pr = np.repeat(np.arange(R, dtype=np.int64), np.diff(ix.eptr))
+    pp = ix.eplek.astype(np.int64)
+    fx = np.nonzero(fixed)[0]
+    if fx.size:
+        keep = ~fixed[pr]
+        pr = np.concatenate([pr[keep], fx])
+        pp = np.concatenate([pp[keep], st.assign[fx].astype(np.int64)])
+    # Preference rank of each pair (10: not ranked).
+    rank = np.full(pr.size, 10, dtype=np.int64)
+    pk = [(r * P + p, k) for r in range(R) for p, k in ix.pref_rank[r].items()]
+    if pk and pr.size:
+        keys = np.array([x for x, _ in pk], dtype=np.int64)
+        kvals = np.array([min(k, 10) for _, k in pk], dtype=np.int64)
+        o = np.argsort(keys)
+        keys, kvals = keys[o], kvals[o]
+        pair_key = pr * P + pp
+        at = np.minimum(np.searchsorted(keys, pair_key), keys.size - 1)
+        hit = keys[at] == pair_key
+        rank[hit] = kvals[at[hit]]
+    # x columns: one per (request, location), in request order, locations by id.
+    ploc = np.asarray(ix.ploc, dtype=np.int64)
+    loc_ids = np.unique(ploc) if P else np.empty(0, np.int64)
+    NL = max(int(loc_ids.size), 1)
+    lidx_of_plek = np.searchsorted(loc_ids, ploc)
+    ckey = pr * NL + lidx_of_plek[pp] if pr.size else np.empty(0, np.int64)
+    ukey, inv = np.unique(ckey, return_inverse=True)
+    best = np.full(ukey.size, 10, dtype=np.int64)
+    np.minimum.at(best, inv, rank)
+    xr = ukey // NL
+    xl = ukey % NL
+    nx = int(xr.size)
+    xc = np.arange(nx, dtype=np.int64)
+    prio = np.asarray(ix.prio, dtype=np.float64)
+    # One assign row per request with columns: sum_l x[r,l] <= 1.
+    reqs_with = np.unique(xr)
+    assign_rows = np.arange(reqs_with.size, dtype=np.int64)
+    x_cost = (prio[xr] + PREF_BONUS * (10 - best) / 10).astype(np.float64)
+    x_lo = fixed[xr].astype(np.float64)
+    if nx == 0:
+        empty_f, empty_i = np.empty(0), np.empty(0, np.int64)
+        lp = _LP(x_cost, x_lo, empty_f, empty_f, empty_i, empty_i, empty_f)
+        return lp, np.empty((0, 3), np.int64), assign_rows, NW
+
+    load = np.asarray(ix.load, dtype=np.float64)
+    seats = np.asarray(ix.seats, dtype=np.float64)
+    sh = np.asarray(ix.shours, dtype=np.float64) / np.asarray(ix.sgf, dtype=np.float64)
+    smax = np.asarray(ix.smax)
+    limited = smax < BIG
+    opl_all = np.array(
+        [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)], dtype=np.int64
+    )
+    school_all = np.asarray(ix.school, dtype=np.int64)
+
+    # Members: (x column, check week) where the column's request runs, ordered by
+    # location, week and column: the groups are the (location, week) blocks of rows.
+    k0 = np.searchsorted(cw, ix.rws, side="left")
+    k1 = np.searchsorted(cw, ix.rwe, side="right") - 1
+    cnt = np.maximum(k1[xr] - k0[xr] + 1, 0)
+    mc = np.repeat(xc, cnt)
+    mk = k0[xr][mc] + np.arange(mc.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    gkey = xl[mc] * NW + mk
+    o = np.argsort(gkey, kind="stable")
+    mc, gkey = mc[o], gkey[o]
+    gs, gn = _segments(gkey)
+    G = int(gs.size)
+    g_li, g_k = gkey[gs] // NW, gkey[gs] % NW
+    mg = np.repeat(np.arange(G), gn)
+    mr = xr[mc]
+    mld = load[mr]
+
+    # Rows and columns are collected as (group, kind, sub, sub2) keys and numbered
+    # at the end; entries name their row and column by position in these lists.
+    row_keys: list[tuple[np.ndarray, ...]] = []
+    row_hi: list[np.ndarray] = []
+    col_keys: list[tuple[np.ndarray, ...]] = []
+    col_hi: list[np.ndarray] = []
+    # entries: (row positions, columns, flow positions or not, values), in three parts
+    ents: list[list[tuple[np.ndarray, np.ndarray, bool, np.ndarray]]] = [[], [], []]
+    n_rows = n_cols = 0  # counts so far
+
+    def add_rows(g: np.ndarray, kind: int, sub: Any, hi: np.ndarray, sub2: Any = 0) -> int:
+        nonlocal n_rows
+        k = g.size
+        row_keys.append(
+            (
+                g.astype(np.int64),
+                np.full(k, kind, np.int64),
+                np.broadcast_to(np.asarray(sub, np.int64), (k,)),
+                np.broadcast_to(np.asarray(sub2, np.int64), (k,)),
+            )
+        )
+        row_hi.append(np.asarray(hi, dtype=np.float64))
+        first = n_rows
+        n_rows += k
+        return first
+
+    def add_cols(g: np.ndarray, kind: int, sub: Any, hi: np.ndarray) -> int:
+        nonlocal n_cols
+        k = g.size
+        col_keys.append(
+            (
+                g.astype(np.int64),
+                np.full(k, kind, np.int64),
+                np.broadcast_to(np.asarray(sub, np.int64), (k,)),
+            )
+        )
+        col_hi.append(np.asarray(hi, dtype=np.float64))
+        first = n_cols
+        n_cols += k
+        return first
+
+    def add_ents(row: np.ndarray, col: np.ndarray, flow: bool, val: Any, lead: bool) -> None:
+        """Entries: row positions, columns (x column ids, or flow positions when
+        ``flow``), values. ``lead``: the flow column that leads its row; the rest of a
+        row follows column ids: x columns from one call, in order, then flow columns
+        from calls in the order of their kinds."""
+        v = np.broadcast_to(np.asarray(val, np.float64), (row.size,))
+        ents[0 if lead else 2 if flow else 1].append((row, col, flow, v))
+
+    # seats, all opleidingen together
+    act_p = (pws[:, None] <= cw[None, :]) & (pwe[:, None] >= cw[None, :])
+    seats_lk = np.zeros((NL, NW))
+    np.add.at(seats_lk, lidx_of_plek, seats[:, None] * act_p)
+    cap_g = seats_lk[g_li, g_k]
+    tg = np.flatnonzero(gn > cap_g)
+    r0 = add_rows(tg, 0, 0, cap_g[tg])
+    rpos = np.full(G, -1, np.int64)
+    rpos[tg] = r0 + np.arange(tg.size)
+    sel = rpos[mg] >= 0
+    add_ents(rpos[mg][sel], mc[sel], False, 1.0, False)
+    # seats per opleiding
+    opl_ids, m_oi = np.unique(opl_all[mr], return_inverse=True)
+    NO = int(opl_ids.size)
+    sk = mg * NO + m_oi
+    o = np.argsort(sk, kind="stable")
+    ss_, sn_ = _segments(sk[o])
+    sub_key = sk[o][ss_]
+    opl_pos = {int(v): i for i, v in enumerate(opl_ids.tolist())}
+    ppairs = [(p, opl_pos[o]) for p, x in enumerate(pleks) for o in x.opleiding_ids if o in opl_pos]
+    cap_sub = np.zeros(sub_key.size)
+    if ppairs:
+        pa = np.array(ppairs, dtype=np.int64)
+        pi, kk = np.nonzero(act_p[pa[:, 0]])
+        ck = (lidx_of_plek[pa[pi, 0]] * NW + kk) * NO + pa[pi, 1]
+        ck_u, ck_inv = np.unique(ck, return_inverse=True)
+        ck_v = np.bincount(ck_inv, seats[pa[pi, 0]], ck_u.size)
+        want = (g_li[sub_key // NO] * NW + g_k[sub_key // NO]) * NO + sub_key % NO
+        at = np.minimum(np.searchsorted(ck_u, want), max(ck_u.size - 1, 0))
+        hit = ck_u[at] == want if ck_u.size else np.zeros(want.size, bool)
+        cap_sub[hit] = ck_v[at[hit]]
+    tsub = np.flatnonzero(sn_ > cap_sub)
+    r0 = add_rows(sub_key[tsub] // NO, 1, sub_key[tsub] % NO, cap_sub[tsub])
+    spos = np.full(sub_key.size, -1, np.int64)
+    spos[tsub] = r0 + np.arange(tsub.size)
+    m_sub = np.repeat(spos, sn_)  # per member in (group, opleiding, column) order
+    sel = m_sub >= 0
+    add_ents(m_sub[sel], mc[o][sel], False, 1.0, False)
+
+    flows_of: list[tuple[np.ndarray, int]] = []  # (groups, first flow position), by kind
+    # peer hours
+    peer_locs = [li for li, loc in enumerate(loc_ids.tolist()) if ix.loc_peer.get(loc)]
+    n_ap = np.zeros((NL, NW), dtype=np.int64)
+    g_min = np.full((NL, NW), np.inf)
+    if peer_locs:
+        pl = np.repeat(peer_locs, [len(ix.loc_peer[int(loc_ids[li])]) for li in peer_locs])
+        psrc = np.array(
+            [s for li in peer_locs for s in ix.loc_peer[int(loc_ids[li])]], dtype=np.int64
+        )
+        pact = (sws[psrc][:, None] <= cw[None, :]) & (swe[psrc][:, None] >= cw[None, :])
+        np.add.at(n_ap, pl, pact.astype(np.int64))
+        sgf = np.asarray(ix.sgf, dtype=np.float64)
+        np.minimum.at(g_min, pl, np.where(pact, sgf[psrc][:, None], np.inf))
+    m_eer = ix.eerst[mr].astype(bool)
+    m_ment = ix.mentor[mr].astype(bool)
+    n_eer = np.bincount(mg, m_eer.astype(np.float64), G)
+    n_ment = np.bincount(mg, m_ment.astype(np.float64), G)
+    nap_g = n_ap[g_li, g_k]
+    pg = np.flatnonzero((nap_g > 0) & (n_ment > 0) & (n_eer > 0))
+    e_idx = np.flatnonzero(m_eer)
+    e_st, e_n = _segments(mg[e_idx])
+    eer_sum = np.zeros(G)
+    eer_sum[mg[e_idx][e_st]] = _seg_sum(mld[e_idx], e_st, e_n)
+    c0 = add_cols(pg, 0, 0, share * eer_sum[pg])
+    flows_of.append((pg, c0))
+    r1 = add_rows(pg, 2, 0, np.zeros(pg.size))
+    r2 = add_rows(pg, 3, 0, np.zeros(pg.size))
+    cpos = np.full(G, -1, np.int64)
+    cpos[pg] = c0 + np.arange(pg.size)
+    add_ents(r1 + np.arange(pg.size), cpos[pg], True, 1.0, True)
+    add_ents(r2 + np.arange(pg.size), cpos[pg], True, g_min[g_li[pg], g_k[pg]], True)
+    prow = np.full(G, -1, np.int64)
+    prow[pg] = np.arange(pg.size)
+    sel = (prow[mg] >= 0) & m_eer
+    add_ents(r1 + prow[mg][sel], mc[sel], False, -share * mld[sel], False)
+    sel = (prow[mg] >= 0) & m_ment
+    add_ents(
+        r2 + prow[mg][sel],
+        mc[sel],
+        False,
+        -peer_hours * nap_g[mg][sel].astype(np.float64),
+        False,
+    )
+    # leerafdeling plekken: a flow column and a row per plek with sources running
+    own = np.array(sorted(ix.plek_sources), dtype=np.int64)
+    if own.size:
+        own = own[np.lexsort((own, lidx_of_plek[own]))]  # by location, then plek
+        own_sum, own_cnt = _list_sums([ix.plek_sources[int(p)] for p in own], sh, sws, swe, cw)
+        own_li = lidx_of_plek[own]
+        optr = np.searchsorted(own_li, np.arange(NL + 1))
+        # (group, own plek) pairs where the plek has sources running
+        per_g = optr[g_li + 1] - optr[g_li]
+        og = np.repeat(np.arange(G), per_g)
+        oj = optr[g_li][og] + np.arange(og.size) - np.repeat(np.cumsum(per_g) - per_g, per_g)
+        ok = own_cnt[oj, g_k[og]] > 0
+        og, oj = og[ok], oj[ok]
+        c0 = add_cols(og, 1, own[oj], own_sum[oj, g_k[og]])
+        flows_of.append((og, c0))
+        r0 = add_rows(og, 4, own[oj], np.zeros(og.size))
+        add_ents(r0 + np.arange(og.size), c0 + np.arange(og.size), True, 1.0, True)
+        # members eligible at the plek
+        pairs = np.unique(pr[np.isin(pp, own)] * P + pp[np.isin(pp, own)])
+        gp_key = og * P + own[oj]  # sorted: by group, then plek
+        per_m = optr[g_li[mg] + 1] - optr[g_li[mg]]
+        mi = np.repeat(np.arange(mc.size), per_m)
+        mj = optr[g_li[mg]][mi] + np.arange(mi.size) - np.repeat(np.cumsum(per_m) - per_m, per_m)
+        want = mr[mi] * P + own[mj]
+        at = np.minimum(np.searchsorted(pairs, want), max(pairs.size - 1, 0))
+        elig = pairs[at] == want if pairs.size else np.zeros(want.size, bool)
+        mi, mj = mi[elig], mj[elig]
+        want = mg[mi] * P + own[mj]
+        at = np.minimum(np.searchsorted(gp_key, want), max(gp_key.size - 1, 0))
+        hit = gp_key[at] == want if gp_key.size else np.zeros(want.size, bool)
+        mi, at = mi[hit], at[hit]
+        add_ents(r0 + at, mc[mi], False, -mld[mi], False)
+    # docent-begeleiders: a flow column and a row per school with sources running
+    school_ids = np.array(sorted(ix.school_sources), dtype=np.int64)
+    if school_ids.size:
+        sc_sum, sc_cnt = _list_sums(
+            [ix.school_sources[int(s)] for s in school_ids], sh, sws, swe, cw
+        )
+        m_si = np.searchsorted(school_ids, school_all[mr])
+        m_si = np.minimum(m_si, school_ids.size - 1)
+        has = school_ids[m_si] == school_all[mr]
+        NS = int(school_ids.size)
+        hk = np.where(has, mg * NS + m_si, -1)
+        o = np.argsort(hk, kind="stable")
+        o = o[hk[o] >= 0]
+        ss_, sn_ = _segments(hk[o])
+        sub = hk[o][ss_]
+        sg, si = sub // NS, sub % NS
+        ld_sum = _seg_sum(mld[o], ss_, sn_)
+        ok = sc_cnt[si, g_k[sg]] > 0
+        src = sc_sum[si, g_k[sg]]
+        dg, dsi, dhi = sg[ok], si[ok], np.minimum(src[ok], ld_sum[ok])
+        c0 = add_cols(dg, 2, school_ids[dsi], dhi)
+        flows_of.append((dg, c0))
+        r0 = add_rows(dg, 5, school_ids[dsi], np.zeros(dg.size))
+        add_ents(r0 + np.arange(dg.size), c0 + np.arange(dg.size), True, 1.0, True)
+        spos = np.full(sub.size, -1, np.int64)
+        spos[np.flatnonzero(ok)] = r0 + np.arange(dg.size)
+        m_sub = np.repeat(spos, sn_)
+        sel = m_sub >= 0
+        add_ents(m_sub[sel], mc[o][sel], False, -mld[o][sel], False)
+        # one row per (school, week): the docent columns add up to its hours, in the
+        # order the pairs first came (by group, then school)
+        dkey = dsi * NW + g_k[dg]
+        uk, first = np.unique(dkey, return_index=True)
+        rk = np.searchsorted(uk, dkey)
+        r0 = add_rows(
+            np.full(uk.size, G), 8, dg[first], sc_sum[uk // NW, uk % NW], school_ids[uk // NW]
+        )
+        add_ents(r0 + rk, c0 + np.arange(dg.size), True, 1.0, False)
+    # regional pool: a flow column per group, one row per week
+    pool = [int(s) for s in ix.pool_sources]
+    if pool:
+        pool_sum, pool_cnt = _list_sums([pool], sh, sws, swe, cw)
+        qg = np.flatnonzero(pool_cnt[0, g_k] > 0)
+        all_sum = _seg_sum(mld, gs, gn)
+        c0 = add_cols(qg, 3, 0, np.minimum(pool_sum[0, g_k[qg]], all_sum[qg]))
+        flows_of.append((qg, c0))
+        uk, first = np.unique(g_k[qg], return_index=True)
+        rk = np.searchsorted(uk, g_k[qg])
+        r0 = add_rows(np.full(uk.size, G), 9, qg[first], pool_sum[0, uk])
+        add_ents(r0 + rk, c0 + np.arange(qg.size), True, 1.0, False)
+
+    # supervision balance and students rows, one each per group
+    loc_list = loc_ids.tolist()
+    local_lists = [ix.loc_sources.get(loc, []) for loc in loc_list]
+    cap_local, _ = _list_sums(local_lists, sh, sws, swe, cw)
+    unl_lists = [[s for s in x if not limited[s]] for x in local_lists]
+    cap_unl, _ = _list_sums(unl_lists, sh, sws, swe, cw)
+    lim_lists = [[s for s in x if limited[s]] for x in local_lists]
+    m_lim, _ = _list_sums(lim_lists, smax.astype(np.float64), sws, swe, cw)
+    lmin = np.full(NL, np.inf)
+    np.minimum.at(lmin, xl, load[xr])
+    denom = (1.0 - share) * lmin
+    allg = np.arange(G)
+    rb = add_rows(allg, 6, 0, cap_local[g_li, g_k])
+    stg = np.flatnonzero(denom[g_li] > 1e-9)
+    dg_ = denom[g_li[stg]]
+    rs_ = add_rows(stg, 7, 0, m_lim[g_li[stg], g_k[stg]] + cap_unl[g_li[stg], g_k[stg]] / dg_)
+    srow = np.full(G, -1, np.int64)
+    srow[stg] = np.arange(stg.size)
+    inv_denom = np.zeros(G)
+    inv_denom[stg] = -1.0 / dg_
+    add_ents(rb + mg, mc, False, mld, False)
+    sel = srow[mg] >= 0
+    add_ents(rs_ + srow[mg][sel], mc[sel], False, 1.0, False)
+
+    # Number the rows and flow columns in the order of the docstring.
+    rk4 = [np.concatenate([k[i] for k in row_keys]) for i in range(4)]
+    row_order = np.lexsort((rk4[3], rk4[2], rk4[1], rk4[0]))
+    row_id = np.empty(n_rows, np.int64)
+    row_id[row_order] = np.arange(n_rows) + assign_rows.size
+    ck3 = [np.concatenate([k[i] for k in col_keys]) for i in range(3)]
+    col_order = np.lexsort((ck3[2], ck3[1], ck3[0]))
+    col_id = np.empty(n_cols, np.int64)
+    col_id[col_order] = np.arange(n_cols) + nx
+    # The flow columns in the balance and students rows of their group.
+    for g_f, c0 in flows_of:
+        cid = c0 + np.arange(g_f.size)
+        add_ents(rb + g_f, cid, True, -1.0, False)
+        s = srow[g_f] >= 0
+        add_ents(rs_ + srow[g_f][s], cid[s], True, inv_denom[g_f][s], False)
+
+    # Within a row the parts give the entries in order: a stable sort by row is enough.
+    chunks = [c for part in ents for c in part]
+    e_row = np.concatenate([row_id[r] for r, _, _, _ in chunks])
+    o = np.argsort(e_row, kind="stable")
+    ne = nx + e_row.size
+    r_arr, c_arr, v_arr = np.empty(ne, np.int64), np.empty(ne, np.int64), np.ones(ne)
+    r_arr[:nx] = np.searchsorted(reqs_with, xr)
+    c_arr[:nx] = xc
+    np.take(e_row, o, out=r_arr[nx:])
+    del e_row
+    e = np.concatenate([col_id[c] if flow else c for _, c, flow, _ in chunks])
+    np.take(e, o, out=c_arr[nx:])
+    del e
+    np.take(np.concatenate([v for _, _, _, v in chunks]), o, out=v_arr[nx:])
+    hi_flow = np.concatenate(col_hi)[col_order]
+    rhi = np.empty(n_rows)
+    rhi[row_id - assign_rows.size] = np.concatenate(row_hi)
+    lp = _LP(
+        cost=np.concatenate([x_cost, np.zeros(n_cols)]),
+        lo=np.concatenate([x_lo, np.zeros(n_cols)]),
+        hi=np.concatenate([np.ones(nx), hi_flow]),
+        rhi=np.concatenate([np.ones(reqs_with.size), rhi]),
+        r_arr=r_arr,
+        c_arr=c_arr,
+        v_arr=v_arr,
+    )
+    xcols = np.stack([xc, xr, loc_ids[xl]], axis=1)
+    return lp, xcols, assign_rows, NW
 
 
 def lp_relaxation(
@@ -209,195 +599,16 @@ def lp_relaxation(
     t0 = time.perf_counter()
     import highspy
 
-    settings = ix.problem.settings
-    share = float(settings.peer_share)
-    peer_hours = float(settings.peer_hours)
-    T = ix.T
-    R = len(ix.rid)
-    P = len(ix.pid)
-    from .weeks import week_index
-
-    pleks = sorted(ix.problem.plekken, key=lambda p: p.id)
-    pws = np.array([week_index(p.start) - ix.w0 for p in pleks], dtype=np.int64)
-    pwe = np.array([week_index(p.end) - ix.w0 for p in pleks], dtype=np.int64)
-    # Check weeks: where requests, plekken or sources start, or just after they end.
-    marks = set(ix.rws.tolist()) | {int(w) + 1 for w in ix.rwe.tolist()}
-    marks |= set(pws.tolist()) | {int(w) + 1 for w in pwe.tolist()}
-    marks |= set(ix.sws) | {w + 1 for w in ix.swe}
-    weeks = sorted(w for w in marks if 0 <= w < T)
-
-    lp = _LP()
-    # Eligible (request, plek) pairs; a confirmed placement has only its plek.
-    pr = np.repeat(np.arange(R, dtype=np.int64), np.diff(ix.eptr))
-    pp = ix.eplek.astype(np.int64)
-    fx = np.nonzero(fixed)[0]
-    if fx.size:
-        keep = ~fixed[pr]
-        pr = np.concatenate([pr[keep], fx])
-        pp = np.concatenate([pp[keep], st.assign[fx].astype(np.int64)])
-    # Preference rank of each pair (10: not ranked).
-    rank = np.full(pr.size, 10, dtype=np.int64)
-    pk = [(r * P + p, k) for r in range(R) for p, k in ix.pref_rank[r].items()]
-    if pk and pr.size:
-        keys = np.array([x for x, _ in pk], dtype=np.int64)
-        vals = np.array([min(k, 10) for _, k in pk], dtype=np.int64)
-        o = np.argsort(keys)
-        keys, vals = keys[o], vals[o]
-        pair_key = pr * P + pp
-        at = np.minimum(np.searchsorted(keys, pair_key), keys.size - 1)
-        hit = keys[at] == pair_key
-        rank[hit] = vals[at[hit]]
-    # x columns: one per (request, location), in request order, locations by id.
-    loc_ids = np.unique(np.asarray(ix.ploc, dtype=np.int64)) if P else np.empty(0, np.int64)
-    NL = max(int(loc_ids.size), 1)
-    lidx_of_plek = np.searchsorted(loc_ids, np.asarray(ix.ploc, dtype=np.int64))
-    ckey = pr * NL + lidx_of_plek[pp] if pr.size else np.empty(0, np.int64)
-    ukey, inv = np.unique(ckey, return_inverse=True)
-    best = np.full(ukey.size, 10, dtype=np.int64)
-    np.minimum.at(best, inv, rank)
-    xr = ukey // NL
-    xl = ukey % NL
-    prio = np.asarray(ix.prio, dtype=np.float64)
-    xc = lp.cols(prio[xr] + PREF_BONUS * (10 - best) / 10, fixed[xr], 1.0)
-    # One assign row per request with columns: sum_l x[r,l] <= 1.
-    reqs_with = np.unique(xr)
-    assign_rows = np.arange(reqs_with.size, dtype=np.int64)
-    lp.rows_of(np.searchsorted(reqs_with, xr), xc, np.ones(xc.size), np.ones(reqs_with.size))
-
-    rws, rwe = ix.rws, ix.rwe
-    load = np.asarray(ix.load, dtype=np.float64)
-    opl_all = np.array(
-        [r.opleiding_id for r in sorted(ix.problem.requests, key=lambda r: r.id)], dtype=np.int64
-    )
-    school_all = np.asarray(ix.school, dtype=np.int64)
-    seats = np.asarray(ix.seats, dtype=np.float64)
-    sws = np.asarray(ix.sws, dtype=np.int64)
-    swe = np.asarray(ix.swe, dtype=np.int64)
-    sh = np.asarray(ix.shours, dtype=np.float64) / np.asarray(ix.sgf, dtype=np.float64)
-    limited = np.asarray(ix.smax) < BIG
-    # Plekken per location, and which requests are eligible at each leerafdeling plek.
-    loc_plekken: dict[int, list[int]] = defaultdict(list)
-    for p in range(P):
-        loc_plekken[ix.ploc[p]].append(p)
-    plek_reqs: dict[int, np.ndarray] = {}
-    for p in ix.plek_sources:
-        plek_reqs[p] = np.unique(pr[pp == p])
-    plek_opl = [x.opleiding_ids for x in pleks]
-    school_src = {k: np.asarray(v, dtype=np.int64) for k, v in ix.school_sources.items()}
-    pool_src = np.asarray(ix.pool_sources, dtype=np.int64)
-
-    # x columns grouped by location (they are sorted by request, so stable within).
-    order = np.argsort(xl, kind="stable")
-    bounds = np.searchsorted(xl[order], np.arange(NL + 1))
-    docent_cols: dict[tuple[int, int], list[int]] = defaultdict(list)
-    pool_cols: dict[int, list[int]] = defaultdict(list)
-    for li in range(int(loc_ids.size)):
-        sel = order[bounds[li] : bounds[li + 1]]
-        if sel.size == 0:
-            continue
-        loc = int(loc_ids[li])
-        cs_all, r_all = xc[sel], xr[sel]
-        ps = loc_plekken[loc]
-        local = np.asarray(ix.loc_sources.get(loc, []), dtype=np.int64)
-        peers = np.asarray(ix.loc_peer.get(loc, []), dtype=np.int64)
-        lmin = float(load[r_all].min())
-        ps_arr = np.asarray(ps, dtype=np.int64)
-        own = [p for p in ps if p in plek_reqs]
-        rws_l, rwe_l = rws[r_all], rwe[r_all]
-        for w in weeks:
-            m = (rws_l <= w) & (rwe_l >= w)
-            if not m.any():
-                continue
-            cs, rs = cs_all[m], r_all[m]
-            ld = load[rs]
-            # seats per opleiding and in total
-            run = ps_arr[(pws[ps_arr] <= w) & (pwe[ps_arr] >= w)]
-            total_seats = float(seats[run].sum())
-            if cs.size > total_seats:
-                lp.row(total_seats, cs, 1.0)
-            opl = opl_all[rs]
-            for o in np.unique(opl).tolist():
-                co = cs[opl == o]
-                cap = float(sum(seats[p] for p in run.tolist() if o in plek_opl[p]))
-                if co.size > cap:
-                    lp.row(cap, co, 1.0)
-            # supervision balance: load - flows <= local hours
-            act_l = local[(sws[local] <= w) & (swe[local] >= w)] if local.size else local
-            cap_local = float(sh[act_l].sum())
-            lim = limited[act_l]
-            m_lim = float(np.asarray(ix.smax)[act_l][lim].sum())
-            cap_unl = float(sh[act_l][~lim].sum())
-            flows: list[int] = []
-            if peers.size:
-                act_peer = peers[(sws[peers] <= w) & (swe[peers] >= w)]
-                ment = cs[ix.mentor[rs]]
-                eer = ix.eerst[rs]
-                if act_peer.size and ment.size and eer.any():
-                    g = float(np.asarray(ix.sgf)[act_peer].min())
-                    pc = lp.col(0.0, 0.0, share * float(ld[eer].sum()))
-                    flows.append(pc)
-                    lp.row(0.0, _icat(pc, cs[eer]), _cat(1.0, -share * ld[eer]))
-                    lp.row(
-                        0.0,
-                        _icat(pc, ment),
-                        _cat(g, np.full(ment.size, -peer_hours * act_peer.size)),
-                    )
-            for p in own:
-                la = np.asarray(ix.plek_sources[p], dtype=np.int64)
-                la = la[(sws[la] <= w) & (swe[la] >= w)]
-                if not la.size:
-                    continue
-                ac = lp.col(0.0, 0.0, float(sh[la].sum()))
-                flows.append(ac)
-                e = np.isin(rs, plek_reqs[p])
-                lp.row(0.0, _icat(ac, cs[e]), _cat(1.0, -ld[e]))
-            sch = school_all[rs]
-            for sc in np.unique(sch).tolist():
-                ss = school_src.get(sc)
-                if ss is None:
-                    continue
-                ss = ss[(sws[ss] <= w) & (swe[ss] >= w)]
-                if not ss.size:
-                    continue
-                e = sch == sc
-                dc = lp.col(0.0, 0.0, min(float(sh[ss].sum()), float(ld[e].sum())))
-                flows.append(dc)
-                docent_cols[(sc, w)].append(dc)
-                lp.row(0.0, _icat(dc, cs[e]), _cat(1.0, -ld[e]))
-            if pool_src.size:
-                qa = pool_src[(sws[pool_src] <= w) & (swe[pool_src] >= w)]
-                if qa.size:
-                    qc = lp.col(0.0, 0.0, min(float(sh[qa].sum()), float(ld.sum())))
-                    flows.append(qc)
-                    pool_cols[w].append(qc)
-            fl = np.asarray(flows, dtype=np.int64)
-            lp.row(cap_local, _icat(cs, fl), _cat(ld, -np.ones(fl.size)))
-            # students: limited sources count heads, the rest needs hours
-            denom = (1.0 - share) * lmin
-            if denom > 1e-9:
-                lp.row(
-                    m_lim + cap_unl / denom,
-                    _icat(cs, fl),
-                    _cat(np.ones(cs.size), np.full(fl.size, -1.0 / denom)),
-                )
-    for (sc, w), cl in docent_cols.items():
-        ss = school_src[sc]
-        hrs = float(sh[ss[(sws[ss] <= w) & (swe[ss] >= w)]].sum())
-        lp.row(hrs, np.asarray(cl, dtype=np.int64), 1.0)
-    for w, cl in pool_cols.items():
-        hrs = float(sh[pool_src[(sws[pool_src] <= w) & (swe[pool_src] >= w)]].sum())
-        lp.row(hrs, np.asarray(cl, dtype=np.int64), 1.0)
-    lp.finish()
+    lp, xcols, assign_rows, n_weeks = _build(ix, st, fixed)
 
     n_col, n_row = lp.n_col, lp.rhi.size
     info: dict[str, Any] = {
         "columns": n_col,
         "rows": n_row,
         "nonzeros": int(lp.v_arr.size),
-        "check_weeks": len(weeks),
+        "check_weeks": n_weeks,
     }
     t_build = time.perf_counter() - t0
-    xcols = np.stack([xc, xr, loc_ids[xl] if loc_ids.size else xl], axis=1)
     if n_col == 0:
         info.update(status="empty", upper_bound=0.0, bound_kind="lp_relaxation")
         return LPResult({}, info)

@@ -164,8 +164,8 @@ ALLOCATION_RETRY_BACKOFF = tuple(
     positive_int("ALLOCATION_RETRY_BACKOFF", item)
     for item in env_list("ALLOCATION_RETRY_BACKOFF", ["15", "30", "60", "120", "300", "600", "900"])
 )
-# Regions whose loaded index and last result an allocation worker process keeps between
-# runs (coordination/services.py): about 67 MB each at 10,000 requests. 0 keeps none.
+# Regions whose loaded problem, index and last result an allocation worker process keeps
+# between runs (coordination/services.py): about 75 MB each at 10,000 requests. 0 keeps none.
 ALLOCATION_KEPT_REGIONS = env_int("ALLOCATION_KEPT_REGIONS", 2)
 if ALLOCATION_KEPT_REGIONS < 0:
     raise ImproperlyConfigured("ALLOCATION_KEPT_REGIONS must be 0 or more.")

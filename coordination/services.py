@@ -32,8 +32,8 @@ from coordination.engine.model import draw_cost, on_hours_grid
 from coordination.loading import (
     FIXED_STATUSES,
     REFUSED_PLACEMENTS,
+    KeptProblems,
     LoadedRegion,
-    load_problem,
 )
 from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.progress import Progress, throttled
@@ -51,9 +51,12 @@ from placements.models import Placement, PlacementRequest, Plek, Region
 
 log = logging.getLogger(__name__)
 
-# A worker process keeps the engine's index of the regions it allocated last: the next
-# run there rebuilds only what changed (eligibility of new or edited requests), not the
-# whole region. settings.ALLOCATION_KEPT_REGIONS of them (about 67 MB each at 10,000).
+# A worker process keeps the problem it loaded last per region: the next run there reads
+# only the rows that changed since (see coordination/loading.py).
+KEPT_PROBLEMS = KeptProblems(max_regions=settings.ALLOCATION_KEPT_REGIONS)
+# And the engine's index of the regions it allocated last: the next run there rebuilds only
+# what changed (eligibility of new or edited requests), not the whole region.
+# settings.ALLOCATION_KEPT_REGIONS of them (about 67 MB each at 10,000).
 KEPT_INDEXES = engine.IndexCache(max_regions=settings.ALLOCATION_KEPT_REGIONS)
 # And the result it stored last per region (run id, result): the next incremental run
 # starts from it without reading and parsing the stored copy (the same result).
@@ -133,7 +136,7 @@ def allocation_run(
 
     try:
         loaded_seq = Region.objects.values_list("last_event_seq", flat=True).get(pk=region.pk)
-        loaded = load_problem(region)
+        loaded = KEPT_PROBLEMS.load(region)
         mode, why, previous = _plan(run=run, loaded=loaded, trigger=trigger)
         AllocationRun.objects.filter(pk=run.pk).update(
             mode=mode,

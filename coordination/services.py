@@ -25,6 +25,7 @@ from django.db import (
 )
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from coordination import engine, modes
 from coordination.engine.jsonio import result_from_dict, result_to_dict
@@ -566,18 +567,7 @@ def store_result(
         events += proposed_events
         proposed = len(created)
 
-        UnplacedRequest.objects.bulk_create(
-            UnplacedRequest(
-                run=run,
-                request_id=u.request_id,
-                reason=u.reason,
-                criterion=u.criterion or "",
-                binding_plekken=list(u.binding_plekken),
-                binding_sources=list(u.binding_sources),
-                suggestion=u.suggestion,
-            )
-            for u in result.unplaced
-        )
+        _record_unplaced(run, result.unplaced)
         run.status = RunStatus.FINISHED
         run.finished_at = timezone.now()
         run.requests_considered = len(loaded.problem.requests)
@@ -606,6 +596,42 @@ def store_result(
             )
         )
         record_events(region_id=region_id, events=events)
+
+
+def _record_unplaced(run: AllocationRun, unplaced: tuple[engine.Unplaced, ...]) -> None:
+    """The run's unplaced requests with their reasons.
+
+    By COPY on PostgreSQL: a region's thousand rows per run took a tenth of a second through
+    bulk_create's per-value preparation, a fifth of a re-allocation at 10,000 requests.
+    """
+    if connection.vendor != "postgresql":  # the embedded mode's SQLite
+        UnplacedRequest.objects.bulk_create(
+            UnplacedRequest(
+                run=run,
+                request_id=u.request_id,
+                reason=u.reason,
+                criterion=u.criterion or "",
+                binding_plekken=list(u.binding_plekken),
+                binding_sources=list(u.binding_sources),
+                suggestion=u.suggestion,
+            )
+            for u in unplaced
+        )
+        return
+    fields = ("run", "request", "reason", "criterion", "binding_plekken", "binding_sources",
+              "suggestion")  # fmt: skip
+    column = {f.name: f.column for f in UnplacedRequest._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    copy_sql = (
+        f"COPY {qn(UnplacedRequest._meta.db_table)} "
+        f"({', '.join(qn(str(column[f])) for f in fields)}) FROM STDIN"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        for u in unplaced:
+            copy.write_row((
+                run.pk, u.request_id, u.reason, u.criterion or "",
+                Jsonb(list(u.binding_plekken)), Jsonb(list(u.binding_sources)), u.suggestion,
+            ))  # fmt: skip
 
 
 # --- Coalesced runs (the Celery task's service) ---------------------------------------

@@ -100,10 +100,18 @@ class _Relaxation:
     i1: np.ndarray  # flat index (l, k1 + 1)
     j0: np.ndarray  # flat index (unit, k0) into (NP, NW + 1) prefix sums: the seats rows
     j1: np.ndarray
+    # The weeks of a column are its request's period: sums of prices over them are
+    # taken once per (location, period) and (seat unit, period), then looked up.
+    ci: np.ndarray  # (location, period) of each column
+    cj: np.ndarray  # (seat unit, period) of each column
+    ui0: np.ndarray  # flat index (l, k0) of each (location, period)
+    ui1: np.ndarray
+    uj0: np.ndarray  # flat index (unit, k0) of each (seat unit, period)
+    uj1: np.ndarray
     xload: np.ndarray
     xprio: np.ndarray
     gstart: np.ndarray  # first column of each request that has one
-    gid: np.ndarray  # group of each column
+    gsize: np.ndarray  # columns per group
     forced: np.ndarray  # per group: a confirmed placement
     seats: np.ndarray  # (NP, NW): per seat unit
     sup: np.ndarray
@@ -169,6 +177,11 @@ def _build(
     i1 = xl * W1 + k1[xr] + 1
     j0 = xp * W1 + k0[xr]
     j1 = xp * W1 + k1[xr] + 1
+    _, first, rper = np.unique(k0 * (W1 + 1) + k1 + 1, return_index=True, return_inverse=True)
+    pk0, pk1 = k0[first], k1[first]
+    NPER = int(first.size)
+    ci = xl * NPER + rper[xr]
+    cj = xp * NPER + rper[xr]
 
     def per_lw(weights: np.ndarray | None) -> np.ndarray:
         """(NL, NW): the sum of weights over the columns at l whose request runs in w."""
@@ -236,21 +249,27 @@ def _build(
         sa = np.asarray(shared_src, dtype=np.int64)
         shared = (sh[sa][:, None] * active(sws[sa], swe[sa])).sum(axis=0)
     gstart = np.flatnonzero(np.r_[True, xr[1:] != xr[:-1]])
-    gid = np.repeat(np.arange(gstart.size), np.diff(np.r_[gstart, xr.size]))
     forced = fixed[xr[gstart]]
     return _Relaxation(
         NL=NL,
         NW=NW,
         NP=NU,
         xr=xr.astype(np.int32),
-        i0=i0.astype(np.int32),
-        i1=i1.astype(np.int32),
-        j0=j0.astype(np.int32),
-        j1=j1.astype(np.int32),
+        # bincount takes its bins as intp: int64 spares it a conversion per call
+        i0=i0.astype(np.intp, copy=False),
+        i1=i1.astype(np.intp, copy=False),
+        j0=j0.astype(np.int32) if per_plek else i0,  # seats per location: the same
+        j1=j1.astype(np.int32) if per_plek else i1,
+        ci=ci.astype(np.int32),
+        cj=cj.astype(np.int32) if per_plek else ci,
+        ui0=(np.arange(NL)[:, None] * W1 + pk0[None, :]).ravel(),
+        ui1=(np.arange(NL)[:, None] * W1 + pk1[None, :] + 1).ravel(),
+        uj0=(np.arange(NU)[:, None] * W1 + pk0[None, :]).ravel(),
+        uj1=(np.arange(NU)[:, None] * W1 + pk1[None, :] + 1).ravel(),
         xload=load[xr],
         xprio=np.asarray(ix.prio, dtype=np.float64)[xr],
         gstart=gstart,
-        gid=gid.astype(np.int32),
+        gsize=np.diff(np.r_[gstart, xr.size]),
         forced=forced,
         seats=seats,
         sup=sup,
@@ -320,7 +339,8 @@ def compact_bound(
     NL, NW, W1, NP = rel.NL, rel.NW, rel.NW + 1, rel.NP
     i0, i1, xload, xprio = rel.i0, rel.i1, rel.xload, rel.xprio
     j0, j1 = rel.j0, rel.j1
-    gstart, gid, forced = rel.gstart, rel.gid, rel.forced
+    ci, cj, ui0, ui1, uj0, uj1 = rel.ci, rel.cj, rel.ui0, rel.ui1, rel.uj0, rel.uj1
+    gstart, gsize, forced = rel.gstart, rel.gsize, rel.forced
     free = ~forced
     has_stud = rel.has_stud[:, None]
     inv_d = rel.inv_d[:, None]
@@ -336,13 +356,20 @@ def compact_bound(
     same = not per_plek
 
     def reduced(ya: np.ndarray, yb: np.ndarray, yc: np.ndarray, yg: np.ndarray) -> tuple:
+        # the same operations as per column on prefix[i1] - prefix[i0], in place
         pb = prefix(yb)
+        db = (pb[ui1] - pb[ui0])[ci]
         if same:
             pac = prefix(ya + yc)
-            rc = xprio - (pac[i1] - pac[i0]) - xload * (pb[i1] - pb[i0])
+            rc = xprio - (pac[ui1] - pac[ui0])[ci]
+            db *= xload
+            rc -= db
         else:
             pa, pc = prefix(ya), prefix(yc)
-            rc = xprio - (pa[j1] - pa[j0]) - xload * (pb[i1] - pb[i0]) - (pc[i1] - pc[i0])
+            rc = xprio - (pa[uj1] - pa[uj0])[cj]
+            db *= xload
+            rc -= db
+            rc -= (pc[ui1] - pc[ui0])[ci]
         rcf = yb + yc * inv_d - yg[None, :]
         return rc, rcf
 
@@ -382,11 +409,15 @@ def compact_bound(
         rc, rcf = reduced(ya, yb, yc, yg)
         gmax = np.maximum.reduceat(rc, gstart)
         shift = np.where(free, np.maximum(gmax, 0.0), gmax)
-        e = np.exp((rc - shift[gid]) / tau)
+        e = rc  # in place: exp((rc - shift) / tau)
+        e -= np.repeat(shift, gsize)  # per column: five times faster than a gather
+        e /= tau
+        np.exp(e, out=e)
         # the option of not placing: only for requests that are not confirmed
         unplaced = np.where(free, np.exp(-np.maximum(shift, 0.0) / tau), 0.0)
         tot = np.add.reduceat(e, gstart) + unplaced
-        x = e / tot[gid]
+        x = e
+        x /= np.repeat(tot, gsize)
         z = np.clip(rcf * D / np.maximum(tau, 1e-12), -50, 50)
         f = D / (1.0 + np.exp(-z))
         x_lw = per_lw(x)

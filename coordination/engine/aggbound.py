@@ -305,6 +305,15 @@ class Guidance:
             return default
         return dict(zip(self._loc[a:b].tolist(), self._val[a:b].tolist(), strict=True))
 
+    def values_at(self, r: int, locs: np.ndarray) -> np.ndarray | None:
+        """``[get(r)[l] or 0.0 for l in locs]`` without the dict; None where get(r) is."""
+        a, b = int(self._ptr[r]), int(self._ptr[r + 1])
+        if a == b:
+            return None
+        own = self._loc[a:b]  # sorted
+        k = np.minimum(np.searchsorted(own, locs), b - a - 1)
+        return np.where(own[k] == locs, self._val[a:b][k], 0.0)
+
     def __len__(self) -> int:
         return self._n
 

@@ -71,6 +71,11 @@ REPAIR_MIN_YIELD = 0.01
 # work budget takes, so that it only stops a run that something went wrong with.
 SAFETY_SECONDS_MIN = 60.0
 SAFETY_SECONDS_PER_REQUEST = 0.005
+# try_place: with more plekken than this left to try after one that failed, the
+# availability of every source in reach is computed at once (100,000 requests: a
+# request tries about five).
+PREFETCH_MIN = 2
+PREFETCH_PLEKKEN = 8  # plekken covered by one such pass
 # From this many requests on, default_budget is the large regions' one.
 LARGE_REGION = 5_000
 
@@ -147,6 +152,7 @@ class Solver:
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []
         self.ix: Index = index_cache.index(problem) if index_cache else build_index(problem)
+        self._ploc = np.asarray(self.ix.ploc, dtype=np.int64)
         self._lap("index")
         self.st = State(self.ix)
         self.fixed = np.zeros(len(self.ix.rid), dtype=bool)
@@ -206,14 +212,24 @@ class Solver:
         # Python's round(), as the tuples were.
         keys: list[Any] = [el, ix.distances(r)]
         pref = ix.pref_rank[r]
-        x = self.lp_x.get(r)
-        if pref or x:
-            ps = el.tolist()
-            keys.append(np.array([pref.get(p, 1000) for p in ps]))
-            if x:
-                locs = ix.ploc
-                keys.append(np.array([-round(x.get(locs[p], 0.0), 3) for p in ps]))
+        x = self._lp_values(r, el)
+        if pref or x is not None:
+            keys.append(np.array([pref.get(p, 1000) for p in el.tolist()]))
+            if x is not None:
+                keys.append(np.array([-round(v, 3) for v in x.tolist()]))
         return el[np.lexsort(keys)].tolist()
+
+    def _lp_values(self, r: int, ps: np.ndarray) -> np.ndarray | None:
+        """The guidance for r at the location of each plek in ps (0.0 where it has
+        none); None when it has nothing for r."""
+        g = self.lp_x
+        if isinstance(g, Guidance):  # arrays: no dict per call (100,000 requests)
+            return g.values_at(r, self._ploc[ps])
+        x = g.get(r)
+        if not x:
+            return None
+        locs = self.ix.ploc
+        return np.array([x.get(locs[p], 0.0) for p in ps.tolist()])
 
     # -- phases -------------------------------------------------------------
     def place_existing(self) -> None:
@@ -461,17 +477,14 @@ class Solver:
         outside = (st.seat_weeks[el] - occ.sum(axis=1)) / ix.seats[el]
         k = np.nonzero(ok)[0]
         cand = el[k]
-        x = self.lp_x.get(r)
-        if x:
-            locs = ix.ploc
-            lpv = np.array([x.get(locs[p], 0.0) for p in cand.tolist()])
-        else:
+        lpv = self._lp_values(r, cand)
+        if lpv is None:
             lpv = np.zeros(cand.size)
         pref = ix.pref_rank[r]
-        prank = np.full(cand.size, 1000)
         if pref:
-            for i, p in enumerate(cand.tolist()):
-                prank[i] = pref.get(p, 1000)
+            prank = np.array([pref.get(p, 1000) for p in cand.tolist()])
+        else:
+            prank = np.full(cand.size, 1000)
         order = np.lexsort(
             (
                 cand,
@@ -490,19 +503,46 @@ class Solver:
         # Plekken of one location share their supervision (leerafdelingen
         # aside): when it does not carry r at one, it carries r at none.
         short_locs: set[int] = set()
-        for p in self.fit_order(r):
+        cands = self.fit_order(r)
+        known: dict[int, float] | None = None
+        upto = 0  # known covers the plekken cands[:upto]
+        for i, p in enumerate(cands):
             if p == skip:
                 continue
             own = p in ix.plek_sources
             if not own and ix.ploc[p] in short_locs:
                 continue
-            d = st.fits(r, p)
+            d = st.fits(r, p, known)
             if d is not None:
                 st.place(r, p, d)
                 return True
             if not own:
                 short_locs.add(ix.ploc[p])
+            if i + 1 >= upto and len(cands) - i > PREFETCH_MIN:
+                # Nothing changes until a placement: what the sources of the next
+                # plekken could carry for r, in one pass instead of one per plek.
+                upto = i + 1 + PREFETCH_PLEKKEN
+                known = (known or {}) | self._availability(r, cands[i + 1 : upto])
         return False
+
+    def _availability(self, r: int, plekken: list[int]) -> dict[int, float]:
+        """State.available(r, s) for every source that may carry r at these plekken."""
+        ix = self.ix
+        srcs: list[int] = []
+        locs: set[int] = set()
+        eerst = bool(ix.eerst[r])
+        for p in plekken:
+            srcs.extend(ix.plek_sources.get(p, ()))
+            loc = ix.ploc[p]
+            if loc not in locs:
+                locs.add(loc)
+                srcs.extend(ix.loc_sources.get(loc, ()))
+                if eerst:
+                    srcs.extend(ix.loc_peer.get(loc, ()))
+        srcs.extend(ix.school_sources.get(ix.school[r], ()))
+        srcs.extend(ix.pool_sources)
+        arr = np.unique(np.asarray(srcs, dtype=np.int64))
+        return dict(zip(arr.tolist(), self.st.available_all(r, arr), strict=True))
 
     def improve_preferences(self, deadline: float) -> int:
         """Move placed requests to a better-ranked plek where one fits; placed stays equal."""

@@ -50,6 +50,7 @@ class State:
         self._no_g = ~(ix.sgf > 0)
         self._any_no_g = bool(self._no_g.any())
         self._gsafe = np.where(self._no_g, 1.0, ix.sgf)
+        self._smax = ix.smax
 
     # -- queries -----------------------------------------------------------
     def seat_free(self, r: int, p: int) -> bool:
@@ -67,21 +68,31 @@ class State:
         g = self.gf[s]
         return av / g if g > 0 else float("inf")
 
-    def fits(self, r: int, p: int) -> list[tuple[int, float]] | None:
-        """Draws that would carry request r at plek p now, or None when it does not fit."""
+    def fits(
+        self, r: int, p: int, known: dict[int, float] | None = None
+    ) -> list[tuple[int, float]] | None:
+        """Draws that would carry request r at plek p now, or None when it does not fit.
+
+        ``known``: available(r, s) of sources, computed on this state as it is now.
+        """
         a, b = self.rws[r], self.rwe[r] + 1
         if int(self.seat[p, a:b].max()) >= self.seats[p]:
             return None
-        return self.draws_for(r, p)
+        return self.draws_for(r, p, known)
 
-    def draws_for(self, r: int, p: int) -> list[tuple[int, float]] | None:
+    def draws_for(
+        self, r: int, p: int, known: dict[int, float] | None = None
+    ) -> list[tuple[int, float]] | None:
         rem = self.load[r]
         if rem <= EPS:
             return []
         scope, arr = self.ix.scope_arr(r, p)
         if not scope:
             return None
-        avail = self.available_all(r, arr)
+        if known is not None and all(s in known for s in scope):
+            avail = [known[s] for s in scope]
+        else:
+            avail = self.available_all(r, arr)
         # Exact early exit: every take is at most its source's available hours
         # (hours_floor adds at most 1e-8), and the takes must add up to the load,
         # a whole number of hour units; so when all sources together fall short by
@@ -111,17 +122,17 @@ class State:
     def available_all(self, r: int, arr: np.ndarray) -> list[float]:
         """available(r, s) for every source in ``arr`` at once (the same numbers)."""
         a, b = self.rws[r], self.rwe[r] + 1
-        fr = self.free[arr, a:b].min(axis=1)
+        # ufunc reductions and positions: the same numbers with fewer calls (a
+        # million calls at 100,000 requests)
+        fr = np.minimum.reduce(self.free[arr, a:b], axis=1)
         av = fr / self._gsafe[arr]
         if self._any_no_g:
             av[self._no_g[arr]] = np.inf
         av[fr <= EPS] = 0.0
-        lim = self.limited[arr]
-        if lim.any():
-            la = arr[lim]
-            full = self.cnt[la, a:b].max(axis=1) >= self.ix.smax[la]
-            if full.any():
-                av[np.nonzero(lim)[0][full]] = 0.0
+        pos = np.flatnonzero(self.limited[arr])
+        if pos.size:
+            la = arr[pos]
+            av[pos[np.maximum.reduce(self.cnt[la, a:b], axis=1) >= self._smax[la]]] = 0.0
         return av.tolist()
 
     def _draw_order(self, r: int, scope: list[int], avail: list[float]) -> list[int]:

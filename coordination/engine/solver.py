@@ -560,6 +560,13 @@ class Solver:
             if better:
                 el = self._eligible_set(r)  # once per request, not once per preference
                 better = [(k, p) for k, p in better if p in el]
+            if better:
+                # Removing r frees a seat at its own plek only: a better plek without
+                # a seat now has none after, and r need not be taken out for it.
+                ps = np.array([p for _, p in better])
+                a, b = st.rws[r], st.rwe[r] + 1
+                seat = np.maximum.reduce(st.seat[ps, a:b], axis=1) < ix.seats[ps]
+                better = [t for t, ok in zip(better, seat.tolist(), strict=True) if ok]
             if not better or not st.can_remove(r):
                 continue
             old = st.remove(r)
@@ -697,7 +704,10 @@ class Solver:
                     )
                 )
                 continue
-            seat_ok = [p for p in cands if st.seat_free(r, p)]
+            a, b = st.rws[r], st.rwe[r] + 1
+            ca = np.array(cands)
+            free = np.maximum.reduce(st.seat[ca, a:b], axis=1) < ix.seats[ca]
+            seat_ok = ca[free].tolist()  # st.seat_free(r, p) for all at once
             if not seat_ok:
                 p0 = cands[0]
                 out.append(

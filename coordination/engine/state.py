@@ -171,9 +171,10 @@ class State:
         """Load hours missing to carry r at p (0 when supervision suffices)."""
         rem = self.load[r]
         peer_room = self.peer_share * rem
-        for s in self.ix.scope(r, p):
+        scope, arr = self.ix.scope_arr(r, p)
+        avail = self.available_all(r, arr) if scope else []  # available(r, s) for all
+        for s, av in zip(scope, avail, strict=True):
             peer = self.skind[s] == PEER
-            av = self.available(r, s)
             take = min(rem, av, peer_room) if peer else min(rem, av)
             rem -= take
             if peer:

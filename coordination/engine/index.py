@@ -81,9 +81,27 @@ class Index:
     _scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = field(
         default_factory=dict, repr=False
     )
+    _pair_keys: np.ndarray | None = field(default=None, repr=False)
 
     def eligible(self, r: int) -> np.ndarray:
         return self.eplek[self.eptr[r] : self.eptr[r + 1]]
+
+    def pair_slots(self, rs: np.ndarray | list[int], ps: np.ndarray | list[int]) -> np.ndarray:
+        """Where each pair (rs[i], ps[i]) is in ``eplek``/``edist``; -1 where not eligible.
+
+        One search for all pairs instead of one per request: the pairs' keys
+        (request × plekken + plek) are in ascending order, as ``eplek`` is within a request.
+        """
+        P = len(self.pid)
+        if self._pair_keys is None:
+            rows = np.repeat(np.arange(len(self.rid), dtype=np.int64), np.diff(self.eptr))
+            self._pair_keys = rows * P + self.eplek
+        keys = self._pair_keys
+        wanted = np.asarray(rs, dtype=np.int64) * P + np.asarray(ps, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+        if keys.size == 0:
+            return np.full(wanted.size, -1, dtype=np.int64)
+        return np.where(keys[at] == wanted, at, -1)
 
     def distances(self, r: int) -> np.ndarray:
         return self.edist[self.eptr[r] : self.eptr[r + 1]]
@@ -238,16 +256,23 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
         and sorted(reuse.problem.plekken, key=lambda p: p.id) == pls
     )
     known: dict[int, tuple[np.ndarray, np.ndarray, str | None]] = {}
+    unchanged: dict[int, int] = {}  # request position -> its position in ``reuse``
     if reuse is not None and same_places:
         before = {r.id: r for r in reuse.problem.requests}
         for i, r in enumerate(reqs):
-            if before.get(r.id) == r:
-                o = reuse.rpos[r.id]
+            old = before.get(r.id)
+            # A worker that keeps its loaded problem passes the same objects again.
+            if old is r or old == r:
+                o = unchanged[i] = reuse.rpos[r.id]
                 lo, hi = reuse.eptr[o], reuse.eptr[o + 1]
                 known[i] = (reuse.eplek[lo:hi], reuse.edist[lo:hi], reuse.criterion[o])
     eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0, known)
     pref_rank = []
-    for r in reqs:
+    for i, r in enumerate(reqs):
+        o = unchanged.get(i)
+        if o is not None:  # the same request and plekken: the same ranks (read-only)
+            pref_rank.append(reuse.pref_rank[o])  # type: ignore[union-attr]
+            continue
         d: dict[int, int] = {}
         for k, x in enumerate(r.preferences):
             if x in ppos and ppos[x] not in d:

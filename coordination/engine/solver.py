@@ -235,9 +235,16 @@ class Solver:
     # -- phases -------------------------------------------------------------
     def place_existing(self) -> None:
         ix, st = self.ix, self.st
-        for e in sorted(self.problem.existing, key=lambda e: (not e.fixed, e.request_id)):
-            r = ix.rpos.get(e.request_id)
-            p = ix.ppos.get(e.plek_id)
+        existing = sorted(self.problem.existing, key=lambda e: (not e.fixed, e.request_id))
+        rows = [(ix.rpos.get(e.request_id), ix.ppos.get(e.plek_id)) for e in existing]
+        found = [i for i, (r, p) in enumerate(rows) if r is not None and p is not None]
+        slots = ix.pair_slots(
+            np.array([rows[i][0] for i in found], dtype=np.int64),
+            np.array([rows[i][1] for i in found], dtype=np.int64),
+        )
+        eligible = dict(zip(found, (slots >= 0).tolist(), strict=True))
+        for i, e in enumerate(existing):
+            r, p = rows[i]
             if r is None or p is None:
                 self.warnings.append(
                     f"existing placement {e.request_id}->{e.plek_id} refers to a missing row"
@@ -246,9 +253,7 @@ class Solver:
             if st.assign[r] >= 0:
                 continue
             if not e.fixed:
-                el = ix.eligible(r)
-                k = int(np.searchsorted(el, p))
-                if k >= el.size or el[k] != p:
+                if not eligible[i]:
                     self.dropped.add(r)  # refused, or no longer eligible (rule 1)
                     continue
                 self.previous[r] = p
@@ -772,34 +777,35 @@ class Solver:
     def objective(self) -> dict[str, object]:
         ix, st = self.ix, self.st
         R = len(ix.rid)
-        placed = [r for r in range(R) if st.assign[r] >= 0]
+        placed_arr = np.nonzero(st.assign >= 0)[0]
+        placed = placed_arr.tolist()
         first = pref_any = 0
         pref_score = 0
-        travel = 0.0
-        for r in placed:
-            p = int(st.assign[r])
+        for r, p in zip(placed, st.assign[placed_arr].tolist(), strict=True):
             rank = ix.pref_rank[r].get(p)
             if rank is not None:
                 pref_any += 1
                 pref_score += max(0, 10 - rank)
                 if rank == 0:
                     first += 1
-            el = ix.eligible(r)
-            k = int(np.searchsorted(el, p))
-            if k < el.size and el[k] == p:
-                travel += float(ix.distances(r)[k])
+        slots = ix.pair_slots(placed_arr, st.assign[placed_arr])
+        # Summed one by one in request order, as before: the same float total.
+        travel = sum(ix.edist[slots[slots >= 0]].tolist(), 0.0)
         # Fairness: each school's placed share of its placeable requests, relative to all.
         elig = np.diff(ix.eptr) > 0
         tot_e = int(elig.sum())
         tot_p = len(placed)
-        per_school: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for r in range(R):
-            if elig[r]:
-                per_school[ix.school[r]][0] += 1
-                if st.assign[r] >= 0:
-                    per_school[ix.school[r]][1] += 1
+        school = np.asarray(ix.school, dtype=np.int64)
+        schools, n_elig = np.unique(school[elig], return_counts=True)
+        n_placed = np.bincount(
+            np.searchsorted(schools, school[elig & (st.assign >= 0)]), minlength=schools.size
+        )
         overall = tot_p / tot_e if tot_e else 1.0
-        ratios = [pl / n / overall for n, pl in per_school.values() if n and overall > 0]
+        ratios = [
+            pl / n / overall
+            for n, pl in zip(n_elig.tolist(), n_placed.tolist(), strict=True)
+            if n and overall > 0
+        ]
         kept = sum(1 for r, p in self.previous.items() if st.assign[r] == p)
         return {
             "requests": R,
@@ -819,14 +825,21 @@ class Solver:
     def result(self, unplaced: list[Unplaced]) -> Result:
         ix, st = self.ix, self.st
         assignments = []
-        for r in range(len(ix.rid)):
-            p = int(st.assign[r])
-            if p < 0:
-                continue
-            draws = tuple(
-                Draw(ix.sid[s], float(lh), draw_cost(float(lh), float(ix.sgf[s])))
-                for s, lh in sorted(st.draws[r] or [], key=lambda t: ix.sid[t[0]])
-            )
+        sid, sgf = ix.sid, ix.sgf.tolist()
+        made: dict[tuple[int, float], Draw] = {}  # one (immutable) Draw per source and hours
+
+        def draw(s: int, lh: float) -> Draw:
+            d = made.get((s, lh))
+            if d is None:
+                d = made[s, lh] = Draw(sid[s], float(lh), draw_cost(float(lh), sgf[s]))
+            return d
+
+        placed = np.nonzero(st.assign >= 0)[0].tolist()
+        for r, p in zip(placed, st.assign[placed].tolist(), strict=True):
+            chosen = st.draws[r] or []
+            if len(chosen) > 1:
+                chosen = sorted(chosen, key=lambda t: sid[t[0]])
+            draws = tuple(draw(s, lh) for s, lh in chosen)
             assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
         obj = self.objective()
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
@@ -861,7 +874,10 @@ class Solver:
 def _incremental(s: Solver, previous: Result) -> Result:
     ix, st = s.ix, s.st
     old = {e.request_id: e for e in s.problem.existing if not e.fixed}
-    order = sorted(s.previous, key=lambda r: (not ix.mentor[r], -ix.prio[r], ix.rid[r]))
+    kept = np.fromiter(s.previous, dtype=np.int64, count=len(s.previous))
+    rid = np.asarray(ix.rid, dtype=np.int64)
+    # Mentors first, then by priority, then by id.
+    order = kept[np.lexsort((rid[kept], -ix.prio[kept], ~ix.mentor[kept]))].tolist()
     # Fast path: put every proposal back with its draws, then check the totals
     # once; only when something no longer fits, redo it one by one.
     bulk = []
@@ -923,7 +939,7 @@ def _kept_draws(
     ix = s.ix
     if not draws:
         return None
-    scope = set(ix.scope(r, p))
+    scope = ix.scope(r, p)  # a few sources: a list is as quick to search as a set to build
     out = []
     total = peer = 0.0
     for d in draws:

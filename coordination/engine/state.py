@@ -45,6 +45,7 @@ class State:
         self.rws = ix.rws.tolist()
         self.rwe = ix.rwe.tolist()
         self.load = ix.load.tolist()
+        self.mentor = ix.mentor.tolist()
         # For available_all(): group factors to divide by (1 where there is none:
         # those sources carry without limit).
         self._no_g = ~(ix.sgf > 0)
@@ -209,7 +210,7 @@ class State:
         self.assign[r] = p
         self.draws[r] = draws
         self.at_plek[p].add(r)
-        if self.ix.mentor[r]:
+        if self.mentor[r]:
             for s, lo, hi in self._peer_windows(r, p):
                 self.free[s, lo:hi] += self.peer_hours
 

@@ -84,3 +84,19 @@ def test_the_eligible_plekken_are_exactly_those_rule_1_admits(prob):  # type: ig
             assert (dists >= 0).all()
         else:
             assert ix.criterion[k] in {"opleiding", "period", "sector", "travel", "refused"}
+
+
+@settings(max_examples=int(os.environ.get("ENGINE_EXAMPLES", "40")), deadline=None)
+@given(regions())
+def test_pair_slots_find_every_eligible_pair_and_only_those(prob):  # type: ignore[no-untyped-def]
+    ix = build_index(prob)
+    rs = [r for r in range(len(ix.rid)) for _ in ix.pid]
+    ps = [p for _ in range(len(ix.rid)) for p in range(len(ix.pid))]
+    slots = ix.pair_slots(rs, ps).tolist()
+    for r, p, slot in zip(rs, ps, slots, strict=True):
+        eligible = ix.eligible(r).tolist()
+        if p in eligible:
+            assert ix.eplek[slot] == p and ix.eptr[r] <= slot < ix.eptr[r + 1]
+            assert ix.edist[slot] == ix.distances(r)[eligible.index(p)]
+        else:
+            assert slot == -1

@@ -881,11 +881,13 @@ def _incremental(s: Solver, previous: Result) -> Result:
     # Fast path: put every proposal back with its draws, then check the totals
     # once; only when something no longer fits, redo it one by one.
     bulk = []
+    batch = []
     for r in order:
         draws = _kept_draws(s, r, s.previous[r], old[ix.rid[r]].draws)
         if draws is not None:
-            st.place(r, s.previous[r], draws)
+            batch.append((r, s.previous[r], draws))
             bulk.append(r)
+    st.place_many(batch)
     over = (
         (st.free < -1e-7).any()
         or (st.seat > ix.seats[:, None]).any()

@@ -214,6 +214,56 @@ class State:
             for s, lo, hi in self._peer_windows(r, p):
                 self.free[s, lo:hi] += self.peer_hours
 
+    def place_many(self, placements: list[tuple[int, int, list[tuple[int, float]]]]) -> None:
+        """place() for each (request, plek, draws) in turn, in one pass over the arrays.
+
+        The same arithmetic in the same order: ``ufunc.at`` applies its updates one by
+        one in the order given, and ``x + (-c)`` is ``x - c`` exactly.
+        """
+        if not placements:
+            return
+        seats: list[tuple[int, int, int]] = []  # plek, first week, week after
+        hours: list[tuple[int, int, int, float]] = []  # source, weeks, change to its free hours
+        students: list[tuple[int, int, int]] = []  # source, weeks
+        for r, p, draws in placements:
+            a, b = self.rws[r], self.rwe[r] + 1
+            seats.append((p, a, b))
+            for s, lh in draws:
+                hours.append((s, a, b, -draw_cost(lh, self.gf[s])))
+                students.append((s, a, b))
+                self.holders[s].add(r)
+            self.assign[r] = p
+            self.draws[r] = draws
+            self.at_plek[p].add(r)
+            if self.mentor[r]:
+                hours.extend((s, lo, hi, self.peer_hours) for s, lo, hi in self._peer_windows(r, p))
+        T = self.seat.shape[1]
+        plek, weeks = _spans(seats)
+        # Counts: the order does not matter.
+        self.seat += (
+            np.bincount(plek * T + weeks, minlength=self.seat.size)
+            .reshape(self.seat.shape)
+            .astype(self.seat.dtype)
+        )
+        self.seat_weeks += np.bincount(
+            [p for p, _, _ in seats], [b - a for _, a, b in seats], minlength=self.seat_weeks.size
+        ).astype(self.seat_weeks.dtype)
+        if students:
+            source, weeks = _spans(students)
+            self.cnt += (
+                np.bincount(source * T + weeks, minlength=self.cnt.size)
+                .reshape(self.cnt.shape)
+                .astype(self.cnt.dtype)
+            )
+        if hours:
+            # Hours: one by one, in order, on the flat array (a view of ``free``).
+            source, weeks = _spans([(s, a, b) for s, a, b, _ in hours])
+            change = np.repeat([c for *_, c in hours], [b - a for _, a, b, _ in hours])
+            if self.free.flags.c_contiguous:  # (always: np.zeros) reshape is then a view
+                np.add.at(self.free.reshape(-1), source * T + weeks, change)
+            else:
+                np.add.at(self.free, (source, weeks), change)
+
     def can_remove(self, r: int) -> bool:
         """A mentor cannot leave while first-years lean on the peer hours it brings."""
         p = int(self.assign[r])
@@ -252,3 +302,14 @@ class State:
             if lo < hi:
                 out.append((s, lo, hi))
         return out
+
+
+def _spans(spans: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """For spans (row, first week, week after): each (row, week) they cover, in order."""
+    arr = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
+    lengths = np.maximum(arr[:, 2] - arr[:, 1], 0)
+    rows = np.repeat(arr[:, 0], lengths)
+    # Within each span, its weeks counted up from its first.
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    weeks = np.repeat(arr[:, 1], lengths) + np.arange(rows.size) - starts
+    return rows, weeks

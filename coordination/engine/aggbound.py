@@ -175,13 +175,14 @@ def _build(
     W1 = NW + 1
     i0 = xl * W1 + k0[xr]
     i1 = xl * W1 + k1[xr] + 1
-    j0 = xp * W1 + k0[xr]
-    j1 = xp * W1 + k1[xr] + 1
+    # seats per location: the seat units are the locations, their indexes the same
+    j0 = (xp * W1 + k0[xr]).astype(np.int32) if per_plek else i0
+    j1 = (xp * W1 + k1[xr] + 1).astype(np.int32) if per_plek else i1
     _, first, rper = np.unique(k0 * (W1 + 1) + k1 + 1, return_index=True, return_inverse=True)
     pk0, pk1 = k0[first], k1[first]
     NPER = int(first.size)
-    ci = xl * NPER + rper[xr]
-    cj = xp * NPER + rper[xr]
+    ci = (xl * NPER + rper[xr]).astype(np.int32)
+    cj = (xp * NPER + rper[xr]).astype(np.int32) if per_plek else ci
 
     def per_lw(weights: np.ndarray | None) -> np.ndarray:
         """(NL, NW): the sum of weights over the columns at l whose request runs in w."""
@@ -258,10 +259,10 @@ def _build(
         # bincount takes its bins as intp: int64 spares it a conversion per call
         i0=i0.astype(np.intp, copy=False),
         i1=i1.astype(np.intp, copy=False),
-        j0=j0.astype(np.int32) if per_plek else i0,  # seats per location: the same
-        j1=j1.astype(np.int32) if per_plek else i1,
-        ci=ci.astype(np.int32),
-        cj=cj.astype(np.int32) if per_plek else ci,
+        j0=j0,
+        j1=j1,
+        ci=ci,
+        cj=cj,
         ui0=(np.arange(NL)[:, None] * W1 + pk0[None, :]).ravel(),
         ui1=(np.arange(NL)[:, None] * W1 + pk1[None, :] + 1).ravel(),
         uj0=(np.arange(NU)[:, None] * W1 + pk0[None, :]).ravel(),

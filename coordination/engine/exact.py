@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from .bound import _quiet_stdout
 from .model import (
     HOURS_UNIT,
     LOCATION_KINDS,
@@ -102,7 +103,8 @@ def solve_exact(
     srcs = sorted(problem.sources, key=lambda s: s.id)
     fixed = {e.request_id: e.plek_id for e in problem.existing if e.fixed}
 
-    h = highspy.Highs()
+    with _quiet_stdout():  # no banner in the worker's log
+        h = highspy.Highs()
     h.setOptionValue("output_flag", log_file is not None)
     if log_file is not None:
         h.setOptionValue("log_to_console", False)

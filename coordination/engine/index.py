@@ -34,6 +34,8 @@ KIND_RANK = {
 }
 
 PEER = "student_ondersteuner"
+# Pairs per search in Index.pair_slots (a few MB of keys at a time).
+_PAIR_CHUNK = 4096
 
 
 @dataclass
@@ -81,7 +83,6 @@ class Index:
     _scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = field(
         default_factory=dict, repr=False
     )
-    _pair_keys: np.ndarray | None = field(default=None, repr=False)
 
     def eligible(self, r: int) -> np.ndarray:
         return self.eplek[self.eptr[r] : self.eptr[r + 1]]
@@ -89,19 +90,29 @@ class Index:
     def pair_slots(self, rs: np.ndarray | list[int], ps: np.ndarray | list[int]) -> np.ndarray:
         """Where each pair (rs[i], ps[i]) is in ``eplek``/``edist``; -1 where not eligible.
 
-        One search for all pairs instead of one per request: the pairs' keys
-        (request × plekken + plek) are in ascending order, as ``eplek`` is within a request.
+        Searched by chunks of pairs instead of one search per request: the eligible plekken
+        of a chunk's requests, keyed (pair in the chunk × plekken + plek), are in ascending
+        order, as ``eplek`` is within a request. By chunks: keys for all pairs of a region
+        of 100,000 would take 50 MB and more for the search.
         """
-        P = len(self.pid)
-        if self._pair_keys is None:
-            rows = np.repeat(np.arange(len(self.rid), dtype=np.int64), np.diff(self.eptr))
-            self._pair_keys = rows * P + self.eplek
-        keys = self._pair_keys
-        wanted = np.asarray(rs, dtype=np.int64) * P + np.asarray(ps, dtype=np.int64)
-        at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
-        if keys.size == 0:
-            return np.full(wanted.size, -1, dtype=np.int64)
-        return np.where(keys[at] == wanted, at, -1)
+        rs = np.asarray(rs, dtype=np.int64)
+        ps = np.asarray(ps, dtype=np.int64)
+        out = np.full(rs.size, -1, dtype=np.int64)
+        P = max(len(self.pid), 1)
+        for lo in range(0, rs.size, _PAIR_CHUNK):
+            r, p = rs[lo : lo + _PAIR_CHUNK], ps[lo : lo + _PAIR_CHUNK]
+            starts, lengths = self.eptr[r], self.eptr[r + 1] - self.eptr[r]
+            total = int(lengths.sum())
+            if total == 0:
+                continue
+            # Positions in eplek of each pair's eligible plekken, pair after pair.
+            offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+            at = offsets + np.arange(total)
+            keys = np.repeat(np.arange(r.size), lengths) * P + self.eplek[at]
+            wanted = np.arange(r.size) * P + p
+            k = np.minimum(np.searchsorted(keys, wanted), total - 1)
+            out[lo : lo + r.size] = np.where(keys[k] == wanted, at[k], -1)
+        return out
 
     def distances(self, r: int) -> np.ndarray:
         return self.edist[self.eptr[r] : self.eptr[r + 1]]

@@ -280,9 +280,9 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
     eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0, known)
     pref_rank = []
     for i, r in enumerate(reqs):
-        o = unchanged.get(i)
-        if o is not None:  # the same request and plekken: the same ranks (read-only)
-            pref_rank.append(reuse.pref_rank[o])  # type: ignore[union-attr]
+        kept_at = unchanged.get(i)
+        if kept_at is not None:  # the same request and plekken: the same ranks (read-only)
+            pref_rank.append(reuse.pref_rank[kept_at])  # type: ignore[union-attr]
             continue
         d: dict[int, int] = {}
         for k, x in enumerate(r.preferences):
@@ -291,7 +291,11 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
         pref_rank.append(d)
 
     scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = {}
-    old_sources = sorted(reuse.problem.sources, key=lambda s: s.id) if same_places else None
+    old_sources = (
+        sorted(reuse.problem.sources, key=lambda s: s.id)
+        if reuse is not None and same_places
+        else None
+    )
     if reuse is not None and old_sources == srcs:
         scopes = reuse._scopes  # read-only entries, keyed by what a scope depends on
     return Index(

@@ -524,7 +524,9 @@ def lp_prices(lb: LocationBound) -> tuple[float, np.ndarray, np.ndarray, np.ndar
         costs = np.zeros(lp.num_col_)
         for j, i in b.x_cols:
             costs[j] = lb.prio[i]
-        starts, rows, vals = [], [], []
+        starts: list[int] = []
+        rows: list[int] = []
+        vals: list[float] = []
         for j in range(lp.num_col_):
             starts.append(len(rows))
             rows.extend((index[start[j] : start[j + 1]] + offset).tolist())

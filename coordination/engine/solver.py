@@ -865,9 +865,9 @@ def _incremental(s: Solver, previous: Result) -> Result:
     ix, st = s.ix, s.st
     old = {e.request_id: e for e in s.problem.existing if not e.fixed}
     kept = np.fromiter(s.previous, dtype=np.int64, count=len(s.previous))
-    rid = np.asarray(ix.rid, dtype=np.int64)
+    ids = np.asarray(ix.rid, dtype=np.int64)
     # Mentors first, then by priority, then by id.
-    order = kept[np.lexsort((rid[kept], -ix.prio[kept], ~ix.mentor[kept]))].tolist()
+    order = kept[np.lexsort((ids[kept], -ix.prio[kept], ~ix.mentor[kept]))].tolist()
     # Fast path: put every proposal back with its draws, then check the totals
     # once; only when something no longer fits, redo it one by one.
     bulk = []

@@ -663,7 +663,13 @@ def _record_unplaced(run: AllocationRun, unplaced: tuple[engine.Unplaced, ...]) 
         f"COPY {qn(UnplacedRequest._meta.db_table)} "
         f"({', '.join(qn(str(column[f])) for f in fields)}) FROM STDIN"
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+    # Django's error classes around the driver's own COPY, as around any query: the failure
+    # is then described like any other (describe_failure).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(copy_sql) as copy,
+    ):
         for u in unplaced:
             copy.write_row((
                 run.pk, u.request_id, u.reason, u.criterion or "",

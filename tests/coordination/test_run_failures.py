@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from coordination.models import AllocationQueue, AllocationRun, RunStatus
+from coordination.models import AllocationQueue, AllocationRun, RunStatus, UnplacedRequest
 from coordination.services import allocation_run_pending
 from coordination.triggers import request_allocation
 from events.models import Event
@@ -26,10 +27,15 @@ from placements.models import Placement
 from tests import factories
 
 
-@contextmanager
-def placements_refused() -> Iterator[None]:
+def placements_refused() -> AbstractContextManager[None]:
     """PostgreSQL refuses every new placement while this is open."""
-    table = Placement._meta.db_table
+    return inserts_refused(Placement)
+
+
+@contextmanager
+def inserts_refused(model: type[Model]) -> Iterator[None]:
+    """PostgreSQL refuses every new row of ``model`` while this is open."""
+    table = model._meta.db_table
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -96,6 +102,20 @@ def test_a_failing_run_is_recorded_readably_and_pauses_the_region(region_with_wo
         "message": run.error,
         "first_failure": True,
     }
+
+
+def test_a_refused_reason_row_is_described_as_any_refused_write(world, region_with_work):
+    # A request no plek takes: the run stores its reason (by COPY, not through the ORM).
+    factories.PlacementRequestFactory(
+        school=world.school, opleiding=factories.OpleidingFactory(code="99999")
+    )
+    with inserts_refused(UnplacedRequest):
+        run = _run(region_with_work.pk).run
+
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("The database refused to store the result.")
+    assert "disk full (injected)" in run.error_detail
+    assert not UnplacedRequest.objects.filter(run=run).exists()
 
 
 def test_the_backoff_grows_and_a_success_ends_it(region_with_work):

@@ -28,7 +28,6 @@ from django.db import (
 )
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from coordination import engine, modes
 from coordination.engine.jsonio import result_from_dict, result_to_dict
@@ -664,7 +663,8 @@ def _record_unplaced(run: AllocationRun, unplaced: tuple[engine.Unplaced, ...]) 
         f"({', '.join(qn(str(column[f])) for f in fields)}) FROM STDIN"
     )
     # Django's error classes around the driver's own COPY, as around any query: the failure
-    # is then described like any other (describe_failure).
+    # is then described like any other (describe_failure). The id lists go as JSON text,
+    # which the server parses: a Jsonb wrapper per value cost a json.dumps call each.
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,
@@ -673,8 +673,12 @@ def _record_unplaced(run: AllocationRun, unplaced: tuple[engine.Unplaced, ...]) 
         for u in unplaced:
             copy.write_row((
                 run.pk, u.request_id, u.reason, u.criterion or "",
-                Jsonb(list(u.binding_plekken)), Jsonb(list(u.binding_sources)), u.suggestion,
+                _json_ids(u.binding_plekken), _json_ids(u.binding_sources), u.suggestion,
             ))  # fmt: skip
+
+
+def _json_ids(ids: tuple[int, ...]) -> str:
+    return f"[{','.join(map(str, ids))}]"
 
 
 # --- Coalesced runs (the Celery task's service) ---------------------------------------

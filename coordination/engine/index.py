@@ -15,7 +15,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .geo import EARTH_RADIUS_KM, haversine_km
-from .model import LOCATION_KINDS, SOURCE_KINDS, Plek, Problem, Request, Source, request_load
+from .model import LOCATION_KINDS, SOURCE_KINDS, Plek, Problem, Source, request_load
 from .weeks import week_index
 
 # Order in which a placement draws from the sources in its scope: the most
@@ -212,17 +212,49 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
     reqs = sorted(problem.requests, key=lambda r: r.id)
     pls = sorted(problem.plekken, key=lambda p: p.id)
     srcs = sorted(problem.sources, key=lambda s: s.id)
-    dated: list[Request | Plek | Source] = [*reqs, *pls, *srcs]
-    weeks = [week_index(x.start) for x in dated]
-    weeks += [week_index(x.end) for x in dated]
+    n = len(reqs)
+
+    # Requests the kept index holds as they are: their weeks and load are copied from it
+    # (a re-run after one change recomputes one request, not the region's 10,000).
+    unchanged: dict[int, int] = {}  # request position -> its position in ``reuse``
+    if reuse is not None:
+        before = {r.id: r for r in reuse.problem.requests}
+        for i, r in enumerate(reqs):
+            old = before.get(r.id)
+            # A worker that keeps its loaded problem passes the same objects again.
+            if old is r or old == r:
+                unchanged[i] = reuse.rpos[r.id]
+    fresh = [i for i in range(n) if i not in unchanged]
+    abs_ws = np.empty(n, dtype=np.int64)
+    abs_we = np.empty(n, dtype=np.int64)
+    load = np.empty(n, dtype=np.float64)
+    if unchanged:
+        assert reuse is not None
+        at = np.fromiter(unchanged, dtype=np.int64, count=len(unchanged))
+        was = np.fromiter(unchanged.values(), dtype=np.int64, count=len(unchanged))
+        abs_ws[at] = reuse.rws[was] + reuse.w0
+        abs_we[at] = reuse.rwe[was] + reuse.w0
+        if reuse.problem.settings == problem.settings:
+            load[at] = reuse.load[was]
+        else:
+            fresh_load = [request_load(problem.settings, reqs[i]) for i in at.tolist()]
+            load[at] = np.array(fresh_load, dtype=np.float64)
+    if fresh:
+        f = np.array(fresh, dtype=np.int64)
+        abs_ws[f] = [week_index(reqs[i].start) for i in fresh]
+        abs_we[f] = [week_index(reqs[i].end) for i in fresh]
+        load[f] = [request_load(problem.settings, reqs[i]) for i in fresh]
+    others: list[Plek | Source] = [*pls, *srcs]
+    weeks = [week_index(x.start) for x in others] + [week_index(x.end) for x in others]
+    if n:
+        weeks += [int(abs_ws.min()), int(abs_ws.max()), int(abs_we.min()), int(abs_we.max())]
     w0 = min(weeks) if weeks else 0
     T = (max(weeks) - w0 + 1) if weeks else 1
 
     rid = [r.id for r in reqs]
     rpos = {x: i for i, x in enumerate(rid)}
-    rws = np.array([week_index(r.start) - w0 for r in reqs], dtype=np.int64)
-    rwe = np.array([week_index(r.end) - w0 for r in reqs], dtype=np.int64)
-    load = np.array([request_load(problem.settings, r) for r in reqs], dtype=np.float64)
+    rws = abs_ws - w0
+    rwe = abs_we - w0
     prio = np.array([r.priority for r in reqs], dtype=np.float64)
     eerst = np.array([r.doelgroep == "eerstejaars" for r in reqs], dtype=bool)
     mentor = np.array([r.peer_mentor and r.doelgroep == "ouderejaars" for r in reqs], dtype=bool)
@@ -267,20 +299,15 @@ def build_index(problem: Problem, reuse: Index | None = None) -> Index:
         and sorted(reuse.problem.plekken, key=lambda p: p.id) == pls
     )
     known: dict[int, tuple[np.ndarray, np.ndarray, str | None]] = {}
-    unchanged: dict[int, int] = {}  # request position -> its position in ``reuse``
-    if reuse is not None and same_places:
-        before = {r.id: r for r in reuse.problem.requests}
-        for i, r in enumerate(reqs):
-            old = before.get(r.id)
-            # A worker that keeps its loaded problem passes the same objects again.
-            if old is r or old == r:
-                o = unchanged[i] = reuse.rpos[r.id]
-                lo, hi = reuse.eptr[o], reuse.eptr[o + 1]
-                known[i] = (reuse.eplek[lo:hi], reuse.edist[lo:hi], reuse.criterion[o])
-    eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0, known)
+    if same_places:
+        assert reuse is not None
+        for i, o in unchanged.items():
+            lo, hi = reuse.eptr[o], reuse.eptr[o + 1]
+            known[i] = (reuse.eplek[lo:hi], reuse.edist[lo:hi], reuse.criterion[o])
+    eptr, eplek, edist, criterion = _eligibility(problem, reqs, pls, w0, known, rws, rwe)
     pref_rank = []
     for i, r in enumerate(reqs):
-        kept_at = unchanged.get(i)
+        kept_at = unchanged.get(i) if same_places else None
         if kept_at is not None:  # the same request and plekken: the same ranks (read-only)
             pref_rank.append(reuse.pref_rank[kept_at])  # type: ignore[union-attr]
             continue
@@ -376,11 +403,12 @@ def _near_pairs(
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _eligibility(problem, reqs, pls, w0, known):
+def _eligibility(problem, reqs, pls, w0, known, all_ws, all_we):
     """Eligible plekken per request (rule 1), and the excluding criterion when none.
 
     ``known``: request index -> (eligible plekken, distances, criterion) already
     computed for the same request and plekken; those requests are not recomputed.
+    ``all_ws``, ``all_we``: each request's first and last week, counted from ``w0``.
     """
     n = len(reqs)
     sector_bit: dict[str, int] = {}
@@ -396,29 +424,31 @@ def _eligibility(problem, reqs, pls, w0, known):
         for o in p.opleiding_ids:
             by_opl[o].append(j)
     req_by_opl: dict[int, list[int]] = defaultdict(list)
-    for i, r in enumerate(reqs):
-        if i not in known:
-            req_by_opl[r.opleiding_id].append(i)
+    todo = [i for i in range(n) if i not in known]
+    for i in todo:
+        req_by_opl[reqs[i].opleiding_id].append(i)
 
-    all_ws = np.array([week_index(r.start) - w0 for r in reqs], dtype=np.int64)
-    all_we = np.array([week_index(r.end) - w0 for r in reqs], dtype=np.int64)
-    all_lat = np.array([r.home[0] if r.home else np.nan for r in reqs], dtype=np.float64)
-    all_lon = np.array([r.home[1] if r.home else np.nan for r in reqs], dtype=np.float64)
-    all_km = np.array([r.max_travel_km for r in reqs], dtype=np.float64)
+    # Only the requests to compute are read below; the others' entries stay unset.
+    all_lat = np.full(n, np.nan, dtype=np.float64)
+    all_lon = np.full(n, np.nan, dtype=np.float64)
+    all_km = np.zeros(n, dtype=np.float64)
     # Sector wishes as bit masks over the plekken's sectors; no wish: any sector.
     every = (1 << (len(sector_bit) + 1)) - 1
     all_smask = np.zeros(n, dtype=np.int64)
-    for i, r in enumerate(reqs):
+    # Excluded plekken (rule 1 too), as plek indices; None when there are none.
+    ppos = {p.id: j for j, p in enumerate(pls)}
+    excluded: list[np.ndarray | None] = [None] * n
+    for i in todo:
+        r = reqs[i]
+        if r.home:
+            all_lat[i], all_lon[i] = r.home
+        all_km[i] = r.max_travel_km
         m = 0
         for sname in r.sectors:
             b = sector_bit.get(sname)
             if b is not None:
                 m |= 1 << b
         all_smask[i] = m if r.sectors else every
-    # Excluded plekken (rule 1 too), as plek indices; None when there are none.
-    ppos = {p.id: j for j, p in enumerate(pls)}
-    excluded: list[np.ndarray | None] = [None] * n
-    for i, r in enumerate(reqs):
         if r.excluded_plekken:
             js = sorted(ppos[x] for x in r.excluded_plekken if x in ppos)
             if js:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -125,3 +126,37 @@ def test_a_failing_run_is_marked_failed_and_announced(world, small_region, monke
     assert "solver crashed" in run.error_detail
     types = list(Event.objects.order_by("seq").values_list("type", flat=True))
     assert types == ["allocation.started", "allocation.failed"]
+
+
+def test_unplaced_requests_are_stored_as_the_engine_gave_them(world, small_region):
+    """The COPY path: id lists as JSON, and text with the characters COPY escapes."""
+    plek, _, _ = small_region
+    result = engine.solve(load_problem(world.region).problem)
+    (first,) = result.unplaced
+    odd = "two\tcolumns?\nnew line, back\\slash, 'quotes' and \"more\""
+    crafted = dataclasses.replace(
+        result,
+        unplaced=(
+            dataclasses.replace(
+                first,
+                binding_plekken=(plek.pk, plek.pk + 1000),
+                binding_sources=(),
+                suggestion=odd,
+            ),
+        ),
+    )
+    run = AllocationRun.objects.create(
+        region=world.region, trigger="test", status=RunStatus.RUNNING
+    )
+
+    store_result(run=run, loaded=load_problem(world.region), result=crafted)
+
+    (row,) = run.unplaced_requests.all()
+    assert (row.request_id, row.reason, row.criterion) == (
+        first.request_id,
+        first.reason,
+        first.criterion or "",
+    )
+    assert row.binding_plekken == [plek.pk, plek.pk + 1000]
+    assert row.binding_sources == []
+    assert row.suggestion == odd

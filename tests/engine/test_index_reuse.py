@@ -19,6 +19,9 @@ def region() -> Problem:
 
 def _same(a: Index, b: Index) -> None:
     assert a.rid == b.rid
+    assert (a.w0, a.T) == (b.w0, b.T)
+    for name in ("rws", "rwe", "load", "prio", "eerst", "mentor"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
     assert np.array_equal(a.eptr, b.eptr)
     assert np.array_equal(a.eplek, b.eplek)
     assert np.array_equal(a.edist, b.edist)
@@ -37,7 +40,11 @@ def _changes(p: Problem) -> dict[str, Problem]:
     far = replace(r1, max_travel_km=r1.max_travel_km + 30.0)
     pl = p.plekken[0]
     src = p.sources[0]
+    year_earlier = replace(r0, id=9_000_002, start=r0.start.replace(year=r0.start.year - 1))
+    loads = {k: v + 1.0 for k, v in p.settings.doelgroep_loads.items()}
     return {
+        "request a year earlier than all": replace(p, requests=(*p.requests, year_earlier)),
+        "default loads changed": replace(p, settings=replace(p.settings, doelgroep_loads=loads)),
         "request added": replace(p, requests=(*p.requests, replace(r0, id=9_000_001))),
         "request removed": replace(p, requests=p.requests[1:]),
         "travel distance changed": replace(p, requests=(r0, far, *p.requests[2:])),
@@ -52,6 +59,8 @@ def _changes(p: Problem) -> dict[str, Problem]:
     "change",
     [
         "request added",
+        "request a year earlier than all",
+        "default loads changed",
         "request removed",
         "travel distance changed",
         "plek refused",

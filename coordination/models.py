@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import StoredJSONField
+
 
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -29,7 +31,7 @@ class AllocationRun(models.Model):
     upper_bound = models.FloatField(null=True, blank=True)
     objective = models.JSONField(default=dict, blank=True)
     # The engine's result in the documented JSON format (docs/allocation-format.md).
-    result = models.JSONField(null=True, blank=True)
+    result = StoredJSONField(null=True, blank=True)
     # Why a failed run failed, as a sentence a coordinator can read (services.describe_failure);
     # the exception and traceback for operators are in error_detail and the worker log.
     error = models.TextField(blank=True)
@@ -139,10 +141,10 @@ class AnalysisJob(models.Model):
     problem_key = models.CharField(max_length=64)
     state_key = models.CharField(max_length=64)
     # The engine's result for the problem as it is, reused by later jobs of the same problem.
-    base_result = models.JSONField(null=True, blank=True)
+    base_result = StoredJSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.FloatField(default=0.0)
-    result = models.JSONField(null=True, blank=True)
+    result = StoredJSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -35,7 +35,7 @@ class Command(BaseCommand):
         if options["result"]:
             run = (
                 AllocationRun.objects.filter(region=region, status=RunStatus.FINISHED)
-                .exclude(result=None)
+                .filter(result__isnull=False)
                 .first()
             )
             if run is None:

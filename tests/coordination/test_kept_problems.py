@@ -8,13 +8,14 @@ a worker between runs (inside one test transaction every row would show the same
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
-from coordination.loading import KeptProblems, load_problem
+from coordination.loading import KeptProblems, _Aside, _one_snapshot, load_problem
 from placements.domain import Doelgroep, PlacementStatus, PlekStatus, RequestStatus
 from placements.models import (
     DoelgroepSetting,
@@ -175,3 +176,37 @@ def test_a_worker_keeps_only_its_last_regions(world, region_rows):
     again = kept.load(world.region).problem
     assert again == first
     assert all(a is not b for a, b in zip(first.requests, again.requests, strict=True))
+
+
+def _backend_and_requests(region) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    return pid, PlacementRequest.objects.filter(region=region).count()
+
+
+def test_the_read_aside_is_on_another_connection_in_the_loads_snapshot(world, region_rows):
+    def submit_elsewhere() -> None:  # another connection, committed at once
+        factories.PlacementRequestFactory(school=world.school)
+        connection.close()
+
+    with _one_snapshot(export=True) as snapshot:
+        assert snapshot is not None
+        mine = _backend_and_requests(world.region)
+        writer = threading.Thread(target=submit_elsewhere)
+        writer.start()
+        writer.join()
+        theirs = _Aside().run(snapshot, lambda: _backend_and_requests(world.region))()
+
+    assert theirs[0] != mine[0]
+    assert theirs[1] == mine[1]  # the request submitted after the snapshot is not seen
+    assert PlacementRequest.objects.filter(region=world.region).count() == mine[1] + 1
+
+
+def test_a_failed_read_aside_is_read_in_the_load_instead(world, region_rows, caplog):
+    with _one_snapshot(export=True):
+        mine = _backend_and_requests(world.region)
+        # No such snapshot: the other connection fails, and the load reads it itself.
+        answer = _Aside().run("00000003-0000FFFF-1", lambda: _backend_and_requests(world.region))
+        assert answer() == mine
+    assert "reading beside the load failed" in caplog.text

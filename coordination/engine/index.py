@@ -83,6 +83,12 @@ class Index:
     _scopes: dict[tuple[int, int, int, bool, int, int], tuple[list[int], np.ndarray]] = field(
         default_factory=dict, repr=False
     )
+    # What scope_arr reads per call, as Python values (a numpy scalar per read cost more
+    # than the rest of the lookup).
+    _scope_inputs: tuple[list[int], list[int], list[bool]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._scope_inputs = (self.rws.tolist(), self.rwe.tolist(), self.eerst.tolist())
 
     def eligible(self, r: int) -> np.ndarray:
         return self.eplek[self.eptr[r] : self.eptr[r + 1]]
@@ -126,15 +132,9 @@ class Index:
 
     def scope_arr(self, r: int, p: int) -> tuple[list[int], np.ndarray]:
         """scope(r, p) as a list and as an int64 array (both cached, read-only)."""
-        a, b = int(self.rws[r]), int(self.rwe[r])
-        key = (
-            self.ploc[p],
-            p if p in self.plek_sources else -1,
-            self.school[r],
-            bool(self.eerst[r]),
-            a,
-            b,
-        )
+        rws, rwe, eerst = self._scope_inputs
+        a, b = rws[r], rwe[r]
+        key = (self.ploc[p], p if p in self.plek_sources else -1, self.school[r], eerst[r], a, b)
         hit = self._scopes.get(key)
         if hit is None:
             sws, swe = self.sws, self.swe

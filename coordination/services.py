@@ -75,12 +75,22 @@ def _keep_result(region_id: int, run_id: int, result: engine.Result) -> None:
             KEPT_RESULTS.pop(next(iter(KEPT_RESULTS)))
 
 
+class _Tidy:
+    """Set ``needed`` when the run may leave cycles behind (a full run, a failure)."""
+
+    needed = False
+
+
 class _CollectorPause:
     """No cyclic garbage collection while a run works; it resumes when the last run ends.
 
     A full pass walks every object the worker keeps (the kept regions: about a million at
     10,000 requests) and took 80-120 ms of most 0.7 s re-allocations there; a run itself
     leaves few cycles (none in a re-allocation, 7,000 objects in a full run of 3,000).
+    When the last run ends, what is alive is frozen (``gc.freeze``: later passes skip it),
+    else the young pass that follows a re-allocation walks all it built and kept (17-46 ms
+    at 10,000). A run that may have left cycles (a full or failed one) first unfreezes and
+    collects everything: cycles a re-allocation might leave wait until then.
     Counted: the embedded worker runs tasks in threads.
     """
 
@@ -88,20 +98,31 @@ class _CollectorPause:
         self._lock = threading.Lock()
         self._runs = 0
         self._resume = False
+        self._tidy = False
 
     @contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __call__(self) -> Iterator[_Tidy]:
         with self._lock:
             self._runs += 1
             if self._runs == 1:
                 self._resume = gc.isenabled()
                 gc.disable()
+        tidy = _Tidy()
         try:
-            yield
+            yield tidy
+        except BaseException:
+            tidy.needed = True
+            raise
         finally:
             with self._lock:
                 self._runs -= 1
+                self._tidy |= tidy.needed
                 if self._runs == 0 and self._resume:
+                    if self._tidy:
+                        gc.unfreeze()
+                        gc.collect()
+                        self._tidy = False
+                    gc.freeze()
                     gc.enable()
 
 
@@ -171,10 +192,11 @@ def allocation_run(
         raise AllocationAlreadyRunning(f"An allocation is already running in {region}.") from None
 
     try:
-        with _collector_paused():
+        with _collector_paused() as tidy:
             loaded_seq = Region.objects.values_list("last_event_seq", flat=True).get(pk=region.pk)
             loaded = KEPT_PROBLEMS.load(region)
             mode, why, previous = _plan(run=run, loaded=loaded, trigger=trigger)
+            tidy.needed = previous is None
             AllocationRun.objects.filter(pk=run.pk).update(
                 mode=mode,
                 loaded_seq=loaded_seq,

@@ -315,6 +315,16 @@ class Guidance:
         k = np.minimum(np.searchsorted(own, locs), b - a - 1)
         return np.where(own[k] == locs, self._val[a:b][k], 0.0)
 
+    def sums(self, n_requests: int) -> np.ndarray:
+        """Per request, sum(get(r, {}).values()): added in the same order, one by one."""
+        out = np.zeros(n_requests)
+        lens = np.diff(self._ptr)
+        start = self._ptr[:-1]
+        for j in range(int(lens.max()) if lens.size else 0):
+            at = np.flatnonzero(lens > j)
+            out[at] += self._val[start[at] + j]
+        return out
+
     def __len__(self) -> int:
         return self._n
 

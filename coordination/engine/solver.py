@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +165,7 @@ class Solver:
         self.compact: dict[str, Any] | None = None  # aggbound.compact_bound's answer
         self.descent: LagrangianDescent | None = None  # large regions: the bound's descent
         self.repair_log: list[tuple[int, int]] = []  # per repair round: tried, placed
+        self._order_parts: list[np.ndarray] | None = None
 
     # -- helpers ------------------------------------------------------------
     def phase(self, lo: float, hi: float) -> None:
@@ -398,45 +398,58 @@ class Solver:
             self._order = (id(self.lp_x), self._order_key())
         return self._order[1]
 
-    def _order_key(self) -> list[int]:
-        ix = self.ix
-        R = len(ix.rid)
-        by_school: dict[int, list[int]] = defaultdict(list)
-        for r in range(R):
-            by_school[ix.school[r]].append(r)
-        share = np.zeros(R)
-        for rs in by_school.values():
-            rs.sort(key=lambda r: (-ix.prio[r], ix.rid[r]))
-            n = len(rs)
-            for k, r in enumerate(rs):
-                share[r] = (k + 0.5) / n  # interleave schools by their fair share
-        counts = np.diff(ix.eptr)
-        # Supervision hours over the weeks a request runs: within a priority,
-        # cheaper requests first (a knapsack's greedy order; on the synthetic
-        # 10,000 region +3 % placed against ordering by school share alone),
-        # and among equal ones, those with fewer options.
-        cost = np.round(ix.load * (ix.rwe - ix.rws + 1), 3)
-        keys = []
-        for r in range(R):
-            if self.lp_x:
-                tot = sum(self.lp_x.get(r, {}).values())
-                confidence = 0 if tot > 0.99 else (1 if tot > 0.01 else 2)
-            else:
-                confidence = 0
-            keys.append(
-                (
-                    -ix.prio[r],
-                    not ix.mentor[r],
-                    confidence,
-                    float(cost[r]),
-                    int(math.log2(counts[r] + 1)),
-                    share[r],
-                    ix.rid[r],
-                    r,
-                )
+    def order_parts(self) -> list[np.ndarray]:
+        """The keys of the order that do not depend on the guidance (computed once;
+        beyond the LP's size while the guidance is computed in the second process)."""
+        if self._order_parts is None:
+            ix = self.ix
+            R = len(ix.rid)
+            rid = np.asarray(ix.rid, dtype=np.int64)
+            prio = np.asarray(ix.prio, dtype=np.float64)
+            # Within each school, by priority then id: the k-th of n gets (k + 0.5) / n,
+            # which interleaves the schools by their fair share.
+            by_school = np.lexsort((rid, -prio, np.asarray(ix.school, dtype=np.int64)))
+            school = np.asarray(ix.school, dtype=np.int64)[by_school]
+            starts = np.flatnonzero(np.r_[True, school[1:] != school[:-1]]) if R else school
+            sizes = np.diff(np.r_[starts, R])
+            share = np.zeros(R)
+            share[by_school] = (np.arange(R) - np.repeat(starts, sizes) + 0.5) / np.repeat(
+                sizes, sizes
             )
-        keys.sort()
-        return [k[-1] for k in keys]
+            counts = np.diff(ix.eptr)
+            # Supervision hours over the weeks a request runs: within a priority,
+            # cheaper requests first (a knapsack's greedy order; on the synthetic
+            # 10,000 region +3 % placed against ordering by school share alone),
+            # and among equal ones, those with fewer options.
+            cost = np.round(ix.load * (ix.rwe - ix.rws + 1), 3)
+            # int(log2(count + 1)), exactly: frexp's exponent of a positive integer
+            options = (np.frexp((counts + 1).astype(np.float64))[1] - 1).astype(np.int64)
+            self._order_parts = [
+                -np.asarray(ix.prio, dtype=np.float64),
+                ~np.asarray(ix.mentor, dtype=bool),
+                cost.astype(np.float64),
+                options,
+                share,
+                rid,
+            ]
+        return self._order_parts
+
+    def _confidence(self) -> np.ndarray:
+        """Per request: 0 when the guidance places it (sum > 0.99), 1 partly, 2 not."""
+        g = self.lp_x
+        R = len(self.ix.rid)
+        if isinstance(g, Guidance):
+            tot = g.sums(R)
+        else:
+            tot = np.array([sum(g.get(r, {}).values()) for r in range(R)], dtype=np.float64)
+        return np.where(tot > 0.99, 0, np.where(tot > 0.01, 1, 2))
+
+    def _order_key(self) -> list[int]:
+        neg_prio, not_mentor, cost, options, share, rid = self.order_parts()
+        conf = self._confidence() if self.lp_x else np.zeros(rid.size, dtype=np.int64)
+        # the order of the tuples (-prio, not mentor, confidence, cost, options, share,
+        # request id) as one lexsort (the last key first)
+        return np.lexsort((rid, share, options, cost, conf, not_mentor, neg_prio)).tolist()
 
     def construct(self) -> None:
         st = self.st
@@ -1076,6 +1089,7 @@ def solve(
         s.repair(cap)
     else:
         if pending is not None and guided_by_compact:
+            s.order_parts()  # needs no guidance: done while the second process computes it
             s.phase(0.02, 0.1)
             s.progress("bound", 0.0)
             s.take_compact_guidance(pending)

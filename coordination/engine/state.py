@@ -222,47 +222,71 @@ class State:
         """
         if not placements:
             return
-        seats: list[tuple[int, int, int]] = []  # plek, first week, week after
-        hours: list[tuple[int, int, int, float]] = []  # source, weeks, change to its free hours
-        students: list[tuple[int, int, int]] = []  # source, weeks
+        rws, rwe, gf, mentor = self.rws, self.rwe, self.gf, self.mentor
+        holders, at_plek, drawn = self.holders, self.at_plek, self.draws
+        rs: list[int] = []
+        ps: list[int] = []
+        # Changes to free hours, in the order place() makes them: source, weeks, change,
+        # and whether it is a draw (which also counts a student) or a peer mentor's hours.
+        h_source: list[int] = []
+        h_first: list[int] = []
+        h_after: list[int] = []
+        h_change: list[float] = []
+        h_draw: list[bool] = []
         for r, p, draws in placements:
-            a, b = self.rws[r], self.rwe[r] + 1
-            seats.append((p, a, b))
+            rs.append(r)
+            ps.append(p)
+            a, b = rws[r], rwe[r] + 1
             for s, lh in draws:
-                hours.append((s, a, b, -draw_cost(lh, self.gf[s])))
-                students.append((s, a, b))
-                self.holders[s].add(r)
-            self.assign[r] = p
-            self.draws[r] = draws
-            self.at_plek[p].add(r)
-            if self.mentor[r]:
-                hours.extend((s, lo, hi, self.peer_hours) for s, lo, hi in self._peer_windows(r, p))
+                h_source.append(s)
+                h_first.append(a)
+                h_after.append(b)
+                h_change.append(-draw_cost(lh, gf[s]))
+                h_draw.append(True)
+                holders[s].add(r)
+            drawn[r] = draws
+            at_plek[p].add(r)
+            if mentor[r]:
+                for s, lo, hi in self._peer_windows(r, p):
+                    h_source.append(s)
+                    h_first.append(lo)
+                    h_after.append(hi)
+                    h_change.append(self.peer_hours)
+                    h_draw.append(False)
+        r_arr = np.array(rs, dtype=np.int64)
+        p_arr = np.array(ps, dtype=np.int64)
+        self.assign[r_arr] = p_arr
+        first, after = self.ix.rws[r_arr], self.ix.rwe[r_arr] + 1
         T = self.seat.shape[1]
-        plek, weeks = _spans(seats)
         # Counts: the order does not matter.
+        plek, weeks = _spans(p_arr, first, after)
         self.seat += (
             np.bincount(plek * T + weeks, minlength=self.seat.size)
             .reshape(self.seat.shape)
             .astype(self.seat.dtype)
         )
-        self.seat_weeks += np.bincount(
-            [p for p, _, _ in seats], [b - a for _, a, b in seats], minlength=self.seat_weeks.size
-        ).astype(self.seat_weeks.dtype)
-        if students:
-            source, weeks = _spans(students)
-            self.cnt += (
-                np.bincount(source * T + weeks, minlength=self.cnt.size)
-                .reshape(self.cnt.shape)
-                .astype(self.cnt.dtype)
-            )
-        if hours:
+        self.seat_weeks += np.bincount(p_arr, after - first, minlength=self.seat_weeks.size).astype(
+            self.seat_weeks.dtype
+        )
+        if h_source:
+            source = np.array(h_source, dtype=np.int64)
+            lo = np.array(h_first, dtype=np.int64)
+            hi = np.array(h_after, dtype=np.int64)
+            is_draw = np.array(h_draw, dtype=bool)
+            if is_draw.any():
+                counted, weeks = _spans(source[is_draw], lo[is_draw], hi[is_draw])
+                self.cnt += (
+                    np.bincount(counted * T + weeks, minlength=self.cnt.size)
+                    .reshape(self.cnt.shape)
+                    .astype(self.cnt.dtype)
+                )
             # Hours: one by one, in order, on the flat array (a view of ``free``).
-            source, weeks = _spans([(s, a, b) for s, a, b, _ in hours])
-            change = np.repeat([c for *_, c in hours], [b - a for _, a, b, _ in hours])
+            rows, weeks = _spans(source, lo, hi)
+            change = np.repeat(np.array(h_change, dtype=np.float64), np.maximum(hi - lo, 0))
             if self.free.flags.c_contiguous:  # (always: np.zeros) reshape is then a view
-                np.add.at(self.free.reshape(-1), source * T + weeks, change)
+                np.add.at(self.free.reshape(-1), rows * T + weeks, change)
             else:
-                np.add.at(self.free, (source, weeks), change)
+                np.add.at(self.free, (rows, weeks), change)
 
     def can_remove(self, r: int) -> bool:
         """A mentor cannot leave while first-years lean on the peer hours it brings."""
@@ -304,12 +328,11 @@ class State:
         return out
 
 
-def _spans(spans: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+def _spans(rows: np.ndarray, first: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For spans (row, first week, week after): each (row, week) they cover, in order."""
-    arr = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
-    lengths = np.maximum(arr[:, 2] - arr[:, 1], 0)
-    rows = np.repeat(arr[:, 0], lengths)
+    lengths = np.maximum(after - first, 0)
+    out = np.repeat(rows, lengths)
     # Within each span, its weeks counted up from its first.
     starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    weeks = np.repeat(arr[:, 1], lengths) + np.arange(rows.size) - starts
-    return rows, weeks
+    weeks = np.repeat(first, lengths) + np.arange(out.size) - starts
+    return out, weeks

@@ -270,19 +270,19 @@ class State:
         )
         if h_source:
             source = np.array(h_source, dtype=np.int64)
-            lo = np.array(h_first, dtype=np.int64)
-            hi = np.array(h_after, dtype=np.int64)
+            since = np.array(h_first, dtype=np.int64)
+            until = np.array(h_after, dtype=np.int64)
             is_draw = np.array(h_draw, dtype=bool)
             if is_draw.any():
-                counted, weeks = _spans(source[is_draw], lo[is_draw], hi[is_draw])
+                counted, weeks = _spans(source[is_draw], since[is_draw], until[is_draw])
                 self.cnt += (
                     np.bincount(counted * T + weeks, minlength=self.cnt.size)
                     .reshape(self.cnt.shape)
                     .astype(self.cnt.dtype)
                 )
             # Hours: one by one, in order, on the flat array (a view of ``free``).
-            rows, weeks = _spans(source, lo, hi)
-            change = np.repeat(np.array(h_change, dtype=np.float64), np.maximum(hi - lo, 0))
+            rows, weeks = _spans(source, since, until)
+            change = np.repeat(np.array(h_change, dtype=np.float64), np.maximum(until - since, 0))
             if self.free.flags.c_contiguous:  # (always: np.zeros) reshape is then a view
                 np.add.at(self.free.reshape(-1), rows * T + weeks, change)
             else:

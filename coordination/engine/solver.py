@@ -29,7 +29,7 @@ import numpy as np
 from . import background
 from .aggbound import Guidance
 from .bound import LagrangianDescent
-from .index import Index, IndexCache, build_index
+from .index import PEER, Index, IndexCache, build_index
 from .model import (
     REASON_NO_ELIGIBLE_PLEK,
     REASON_SEATS_FULL,
@@ -830,20 +830,19 @@ class Solver:
         assignments = []
         sid, sgf = ix.sid, ix.sgf.tolist()
         made: dict[tuple[int, float], Draw] = {}  # one (immutable) Draw per source and hours
-
-        def draw(s: int, lh: float) -> Draw:
-            d = made.get((s, lh))
-            if d is None:
-                d = made[s, lh] = Draw(sid[s], float(lh), draw_cost(float(lh), sgf[s]))
-            return d
-
+        rid, pid, st_draws = ix.rid, ix.pid, st.draws
         placed = np.nonzero(st.assign >= 0)[0].tolist()
         for r, p in zip(placed, st.assign[placed].tolist(), strict=True):
-            chosen = st.draws[r] or []
+            chosen = st_draws[r] or []
             if len(chosen) > 1:
                 chosen = sorted(chosen, key=lambda t: sid[t[0]])
-            draws = tuple(draw(s, lh) for s, lh in chosen)
-            assignments.append(Assignment(ix.rid[r], ix.pid[p], draws))
+            draws = []
+            for s, lh in chosen:
+                d = made.get((s, lh))
+                if d is None:
+                    d = made[s, lh] = Draw(sid[s], float(lh), draw_cost(float(lh), sgf[s]))
+                draws.append(d)
+            assignments.append(Assignment(rid[r], pid[p], tuple(draws)))
         obj = self.objective()
         pw = float(obj["placed_weighted"])  # type: ignore[arg-type]
         trivial = _eligible_bound(ix)
@@ -941,20 +940,22 @@ def _kept_draws(
     s: Solver, r: int, p: int, draws: tuple[Draw, ...]
 ) -> list[tuple[int, float]] | None:
     """Previous draws when still in scope and complete (capacity is checked in bulk)."""
-    ix = s.ix
     if not draws:
         return None
-    scope = ix.scope(r, p)  # a few sources: a list is as quick to search as a set to build
+    ix = s.ix
+    spos, skind = ix.spos, ix.skind
+    scope = ix.scope_arr(r, p)[0]  # a few sources: a list is as quick to search as a set
     out = []
     total = peer = 0.0
     for d in draws:
-        x = ix.spos.get(d.source_id)
-        if x is None or x not in scope or d.load_hours <= 0 or not on_hours_grid(d.load_hours):
+        x = spos.get(d.source_id)
+        lh = d.load_hours
+        if x is None or lh <= 0 or x not in scope or not on_hours_grid(lh):
             return None  # out of scope, or stored before hours were whole units
-        out.append((x, float(d.load_hours)))
-        total += d.load_hours
-        if ix.skind[x] == "student_ondersteuner":
-            peer += d.load_hours
+        out.append((x, float(lh)))
+        total += lh
+        if skind[x] == PEER:
+            peer += lh
     L = s.st.load[r]
     if abs(total - L) > 1e-9 or peer > s.st.peer_share * L + 1e-9:
         return None

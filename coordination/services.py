@@ -90,8 +90,9 @@ class _CollectorPause:
     When the last run ends, what is alive is frozen (``gc.freeze``: later passes skip it),
     else the young pass that follows a re-allocation walks all it built and kept (17-46 ms
     at 10,000). A run that may have left cycles (a full or failed one) first unfreezes and
-    collects everything: cycles a re-allocation might leave wait until then.
-    Counted: the embedded worker runs tasks in threads.
+    collects everything: cycles a re-allocation might leave wait until then (in the
+    embedded mode, the web process's with them). Counted: the embedded worker runs tasks in
+    threads.
     """
 
     def __init__(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 from django.db import connection
 
@@ -59,3 +62,14 @@ def test_results_are_json_columns_compressed_with_lz4_where_postgresql_has_it():
                 [model._meta.db_table, model._meta.get_field(field).column],
             )
             assert cursor.fetchone() == ("json", "l" if has_lz4 else "")
+
+
+def test_numpy_numbers_tuples_and_number_keys_are_written_as_json_writes_them(world):
+    document = {"gap": np.float64(0.25), "placed": np.int64(7), "pair": (1, 2), "by_id": {3: "x"}}
+    run = AllocationRun.objects.create(
+        region=world.region, status=RunStatus.FINISHED, result=document
+    )
+
+    stored = AllocationRun.objects.get(pk=run.pk).result
+    assert stored == {"gap": 0.25, "placed": 7, "pair": [1, 2], "by_id": {"3": "x"}}
+    assert stored == json.loads(json.dumps({**document, "gap": 0.25, "placed": 7}))

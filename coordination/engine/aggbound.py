@@ -64,7 +64,7 @@ per location and check week.
 
 The descent is the smoothed Adam of ``bound.py`` (log-sum-exp instead of max
 at a falling temperature), for a fixed number of steps: the same input and
-steps give the same bound on any machine, so running it in a second process
+steps give the same bound at any load, so running it in a second process
 (:func:`start`) beside the search changes nothing in the result.
 """
 

@@ -14,8 +14,8 @@ the change does. Adding capacity never places fewer (every base placement still
 fits, and no step after that places fewer), and removing capacity never places
 more than the region as is: an allocation of a copy with less is also one of
 the region, so the better of the two is the reference. The budgets are counts
-of work (``solver.Budget``), so the same input gives the same figures on any
-machine and at any load.
+of work (``solver.Budget``), so the same input gives the same figures at any
+load.
 """
 
 from __future__ import annotations

@@ -82,7 +82,8 @@ LARGE_REGION = 5_000
 @dataclass(frozen=True, slots=True)
 class Budget:
     """How much work each phase may do: counts, not seconds, so that the same input
-    and budget give the same result on any machine and at any load.
+    and budget give the same result at any load (and on another machine as far as
+    numpy's floating point is the same there: its vector kernels follow the CPU).
 
     ``lns_neighbourhoods``: neighbourhoods the CP-SAT search re-solves (lns.py);
     ``lns_work``: CP-SAT deterministic time for each (a count of its work);
@@ -999,7 +1000,8 @@ def solve(
 
     ``budget``: the work each phase may do (:class:`Budget`; default
     :func:`default_budget` for the size). The result is a function of the problem
-    and the budget only: the same on any machine and at any load.
+    and the budget only: the same at any load; on another kind of CPU numpy's vector
+    kernels may round differently (docs/benchmarks.md, issue 10's eighth step).
     ``time_limit``: a wall-clock safety cap in seconds (default: 60 s, or 5 ms per
     request), far above what the budget takes; a phase it cuts short is named in
     ``stats.warnings`` and the result is then no longer reproducible.

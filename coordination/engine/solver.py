@@ -493,13 +493,12 @@ class Solver:
             return []
         a, b = st.rws[r], st.rwe[r] + 1
         occ = st.seat[el, a:b]
-        inside = occ.max(axis=1)
-        free = ix.seats[el] - inside
-        ok = free > 0
-        if not ok.any():
+        seats = ix.seats[el]
+        free = seats - np.maximum.reduce(occ, axis=1)
+        k = np.flatnonzero(free > 0)
+        if not k.size:
             return []
-        outside = (st.seat_weeks[el] - occ.sum(axis=1)) / ix.seats[el]
-        k = np.nonzero(ok)[0]
+        outside = (st.seat_weeks[el] - np.add.reduce(occ, axis=1)) / seats
         cand = el[k]
         lpv = self._lp_values(r, cand)
         if lpv is None:

@@ -90,7 +90,7 @@ class State:
         scope, arr = self.ix.scope_arr(r, p)
         if not scope:
             return None
-        if known is not None and all(s in known for s in scope):
+        if known is not None and all(map(known.__contains__, scope)):
             avail = [known[s] for s in scope]
         else:
             avail = self.available_all(r, arr)

@@ -18,6 +18,7 @@ Outline (see docs/allocation-format.md for the objective):
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Callable
@@ -167,6 +168,14 @@ class Solver:
         self.descent: LagrangianDescent | None = None  # large regions: the bound's descent
         self.repair_log: list[tuple[int, int]] = []  # per repair round: tried, placed
         self._order_parts: list[np.ndarray] | None = None
+        # eject(): each request's place in the order blockers are tried in, whether it
+        # is confirmed, and its priority, as lists (made on first use, after
+        # place_existing has set ``fixed``).
+        self._blockers: tuple[list[int], list[bool], list[float]] | None = None
+        # cand_order() of the requests eject() and explain() asked for, while the
+        # guidance it follows is the same (the key): the repair rounds and the
+        # explanations ask again for the same unplaced requests.
+        self._cands: tuple[int, dict[int, np.ndarray]] | None = None
 
     # -- helpers ------------------------------------------------------------
     def phase(self, lo: float, hi: float) -> None:
@@ -219,6 +228,16 @@ class Solver:
             if x is not None:
                 keys.append(np.array([-round(v, 3) for v in x.tolist()]))
         return el[np.lexsort(keys)].tolist()
+
+    def cands(self, r: int) -> np.ndarray:
+        """cand_order(r) as an array, kept (it depends on the guidance, not the state)."""
+        if self._cands is None or self._cands[0] != id(self.lp_x):
+            self._cands = (id(self.lp_x), {})
+        kept = self._cands[1]
+        out = kept.get(r)
+        if out is None:
+            out = kept[r] = np.array(self.cand_order(r), dtype=np.int32)
+        return out
 
     def _lp_values(self, r: int, ps: np.ndarray) -> np.ndarray | None:
         """The guidance for r at the location of each plek in ps (0.0 where it has
@@ -488,13 +507,12 @@ class Solver:
             return []
         a, b = st.rws[r], st.rwe[r] + 1
         occ = st.seat[el, a:b]
-        inside = occ.max(axis=1)
-        free = ix.seats[el] - inside
-        ok = free > 0
-        if not ok.any():
+        seats = ix.seats[el]
+        free = seats - np.maximum.reduce(occ, axis=1)
+        k = np.flatnonzero(free > 0)
+        if not k.size:
             return []
-        outside = (st.seat_weeks[el] - occ.sum(axis=1)) / ix.seats[el]
-        k = np.nonzero(ok)[0]
+        outside = (st.seat_weeks[el] - np.add.reduce(occ, axis=1)) / seats
         cand = el[k]
         lpv = self._lp_values(r, cand)
         if lpv is None:
@@ -633,10 +651,12 @@ class Solver:
         """Place r by moving one placed request q out of its way, if q fits elsewhere."""
         ix, st = self.ix, self.st
         a, b = st.rws[r], st.rwe[r]
-        pr = ix.prio[r]
+        pr = float(ix.prio[r])
         tried: set[int] = set()
         L = st.load[r]
-        for p in self.cand_order(r)[:max_plekken]:
+        rank, fixed, prio = self._blocker_lists()
+        rws, rwe = st.rws, st.rwe
+        for p in self.cands(r)[:max_plekken].tolist():
             seat_full = not st.seat_free(r, p)
             scope, arr = ix.scope_arr(r, p)
             if seat_full:
@@ -652,30 +672,41 @@ class Solver:
                 pool = set()
                 for s in scope:
                     pool |= st.holders[s]
-            # What each source in scope could carry for r at most once one
-            # placement is gone: its hours left plus what that placement draws
-            # from it, whatever its student count (see the check below).
-            avail = st.available_all(r, arr) if arr.size else []
-            have = sum(avail)
-            fr = np.maximum(st.free[arr, a : b + 1].min(axis=1), 0.0).tolist() if arr.size else []
-            pos = {x: k for k, x in enumerate(scope)}
             blockers = [
                 q
                 for q in pool
-                if not self.fixed[q]
-                and q not in tried
-                and ix.prio[q] <= pr
-                and st.rws[q] <= b
-                and st.rwe[q] >= a
+                if not fixed[q] and q not in tried and prio[q] <= pr and rws[q] <= b and rwe[q] >= a
             ]
-            # Cheapest to move first: lower priority, then more alternatives.
-            blockers.sort(key=lambda q: (ix.prio[q], -(ix.eptr[q + 1] - ix.eptr[q]), ix.rid[q]))
-            for q in blockers[:max_blockers]:
+            # Cheapest to move first: lower priority, then more alternatives (then id):
+            # the order of _blocker_lists' ranks, all distinct.
+            if len(blockers) > max_blockers:
+                blockers = heapq.nsmallest(max_blockers, blockers, key=rank.__getitem__)
+            else:
+                blockers.sort(key=rank.__getitem__)
+            # What each source in scope could carry for r at most once one placement
+            # is gone: its hours left plus what that placement draws from it, whatever
+            # its student count (see the check below). Computed when a blocker first
+            # needs it: before any change to the state in this plek's turn, as at its
+            # start.
+            avail: list[float] | None = None
+            have = 0.0
+            fr: list[float] = []
+            pos: dict[int, int] = {}
+            for q in blockers:
                 tried.add(q)
                 if not st.can_remove(q):
                     continue
-                if seat_full and (st.rws[q] > fa or st.rwe[q] < fb):
+                if seat_full and (rws[q] > fa or rwe[q] < fb):
                     continue  # r would still find the plek full (fits() says None)
+                if avail is None:
+                    avail = st.available_all(r, arr) if arr.size else []
+                    have = sum(avail)
+                    fr = (
+                        np.maximum(st.free[arr, a : b + 1].min(axis=1), 0.0).tolist()
+                        if arr.size
+                        else []
+                    )
+                    pos = {x: k for k, x in enumerate(scope)}
                 # fits() only succeeds when what the sources could carry for r adds
                 # up to its load; an upper bound on that after removing q:
                 gain = 0.0
@@ -695,11 +726,22 @@ class Solver:
                 st.place(r, p, d)
                 if self.try_place(q, skip=qp):
                     return True
-                if ix.prio[q] < pr:
+                if prio[q] < pr:
                     return True  # r outweighs q
                 st.remove(r)
                 st.place(q, qp, qd)
         return False
+
+    def _blocker_lists(self) -> tuple[list[int], list[bool], list[float]]:
+        """For eject(): each request's rank in the order (priority, more eligible plekken
+        first, id), whether it is confirmed, and its priority, as lists."""
+        if self._blockers is None:
+            ix = self.ix
+            order = np.lexsort((np.asarray(ix.rid), -np.diff(ix.eptr), ix.prio))
+            rank = np.empty(order.size, dtype=np.int64)
+            rank[order] = np.arange(order.size)
+            self._blockers = (rank.tolist(), self.fixed.tolist(), ix.prio.tolist())
+        return self._blockers
 
     def explain(self, only: set[int] | None = None) -> list[Unplaced]:
         ix, st = self.ix, self.st
@@ -709,7 +751,7 @@ class Solver:
                 continue
             rid = ix.rid[r]
             weeks = weeks_label(ix.w0 + st.rws[r], ix.w0 + st.rwe[r])
-            cands = self.cand_order(r)
+            cands = self.cands(r).tolist()
             if not cands:
                 crit = ix.criterion[r]
                 out.append(

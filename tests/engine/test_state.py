@@ -37,3 +37,50 @@ def test_placing_many_at_once_is_placing_them_one_by_one(seed):
     assert one_by_one.draws == at_once.draws
     assert one_by_one.holders == at_once.holders
     assert one_by_one.at_plek == at_once.at_plek
+
+
+def _fresh(st: State, r: int, arr: np.ndarray) -> list[float]:
+    """available(r, s) computed now, without the values available_all keeps."""
+    a, b = st.rws[r], st.rwe[r] + 1
+    return st._available_now(arr, a, b).tolist()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kept_availability_is_what_a_fresh_computation_gives(seed):
+    """available_all keeps its values per request window between calls: after any mix of
+    place, remove and place_many they equal a fresh computation, bit for bit."""
+    problem = generate(300, seed=seed)
+    result = solve(problem, bound=False)
+    ix = build_index(problem)
+    placements = [
+        (
+            ix.rpos[a.request_id],
+            ix.ppos[a.plek_id],
+            [(ix.spos[d.source_id], d.load_hours) for d in a.draws],
+        )
+        for a in result.assignments
+    ]
+    st = State(ix)
+    every = np.arange(len(ix.sid), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    asked = rng.choice(len(ix.rid), size=40, replace=False).tolist()
+
+    def same() -> None:
+        for r in asked:
+            kept = st.available_all(r, every)
+            assert np.array(kept).tobytes() == np.array(_fresh(st, r, every)).tobytes()
+            assert kept == [st.available(r, s) for s in range(len(ix.sid))]
+
+    same()
+    half = len(placements) // 2
+    for r, p, draws in placements[:half]:
+        st.place(r, p, draws)
+        if r % 7 == 0:
+            same()
+    same()
+    for r, _, _ in placements[: half // 3]:
+        if st.can_remove(r):
+            st.remove(r)
+    same()
+    st.place_many([t for t in placements[half:]])
+    same()

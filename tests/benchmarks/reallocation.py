@@ -8,8 +8,8 @@ one full allocation there, then --runs times: submits one request through the se
 runs the allocation as the worker does after a submission (`allocation_run`, incremental).
 Runs alternate between a worker that kept the region's problem, index and result from its
 last run and one that did not (all emptied first). Prints each run's wall time split into loading
-the region, the engine and storing, with the load average before and after. Not a pytest
-module; the figures go to docs/benchmarks.md.
+the region, the engine and storing, with the load average and the machine's speed (a fixed
+Python loop) before and after. Not a pytest module; the figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def main() -> None:
     region = Region.objects.get(code="synth")
     n = PlacementRequest.objects.filter(region=region).count()
     print("load average before:", Path("/proc/loadavg").read_text().split()[:3])
+    print("machine speed before (common.machine_speed):", common.machine_speed(), "s")
     t = time.perf_counter()
     run = services.allocation_run(region=region, trigger=modes.MANUAL_REASON)
     print(f"full run in {region.name} ({n} requests): {time.perf_counter() - t:.2f} s, {run.mode}")
@@ -85,6 +86,7 @@ def main() -> None:
             f"{run.objective.get('new_proposals')} new proposals"
         )
     print("load average after:", Path("/proc/loadavg").read_text().split()[:3])
+    print("machine speed after:", common.machine_speed(), "s")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from coordination.engine import solve
-from coordination.engine.index import build_index
+from coordination.engine.index import Index, build_index
 from coordination.engine.state import State
 from coordination.engine.synth import generate
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_placing_many_at_once_is_placing_them_one_by_one(seed):
+def _solved(seed: int) -> tuple[Index, list[tuple[int, int, list[tuple[int, float]]]]]:
+    """A solved region of 300 and its placements as (request, plek, draws) positions."""
     problem = generate(300, seed=seed)
     result = solve(problem, bound=False)
     ix = build_index(problem)
@@ -25,6 +25,12 @@ def test_placing_many_at_once_is_placing_them_one_by_one(seed):
         )
         for a in result.assignments
     ]
+    return ix, placements
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_placing_many_at_once_is_placing_them_one_by_one(seed):
+    ix, placements = _solved(seed)
     assert any(ix.mentor[r] for r, _, _ in placements)  # peer hours are in the test
     one_by_one, at_once = State(ix), State(ix)
     for r, p, draws in placements:
@@ -49,17 +55,7 @@ def _fresh(st: State, r: int, arr: np.ndarray) -> list[float]:
 def test_kept_availability_is_what_a_fresh_computation_gives(seed):
     """available_all keeps its values per request window between calls: after any mix of
     place, remove and place_many they equal a fresh computation, bit for bit."""
-    problem = generate(300, seed=seed)
-    result = solve(problem, bound=False)
-    ix = build_index(problem)
-    placements = [
-        (
-            ix.rpos[a.request_id],
-            ix.ppos[a.plek_id],
-            [(ix.spos[d.source_id], d.load_hours) for d in a.draws],
-        )
-        for a in result.assignments
-    ]
+    ix, placements = _solved(seed)
     st = State(ix)
     every = np.arange(len(ix.sid), dtype=np.int64)
     rng = np.random.default_rng(seed)

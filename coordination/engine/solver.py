@@ -1147,6 +1147,11 @@ def solve(
             f"{s.ix.eplek.size} eligible pairs: the LP and its Lagrangian do not converge "
             "within the budget at this size"
         )
+    elif bound and 0 < s.ix.eplek.size <= BOUND_FIRST_PAIRS and _bound_reached(s):
+        # Every eligible request is placed: no bound is lower and no guidance can place
+        # more, so neither the LP nor a second construction is worth its time (a seats-only
+        # region of 1,000: 209 of 209 after the first construction).
+        s.lp_info["skipped"] = "the first allocation places every eligible request"
     elif bound and 0 < s.ix.eplek.size <= BOUND_FIRST_PAIRS:
         s.phase(0.2, 0.35)
         s.progress("bound", 0.0)

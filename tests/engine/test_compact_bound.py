@@ -182,6 +182,20 @@ def test_no_compact_bound_is_computed_when_the_allocation_reaches_a_bound_at_han
     assert "compact" in solve(generate(300, 5)).stats["lp"]
 
 
+def test_no_lp_is_built_when_the_first_allocation_places_every_eligible_request() -> None:
+    from coordination.engine.bench import places_only
+
+    p = places_only(generate(500, 2))  # seats only; the first construction places all 99
+    res = solve(p)
+    assert check_feasibility(p, res) == []
+    assert res.objective["placed"] == res.objective["placeable"]
+    assert res.gap == 0 and res.stats["lp"]["skipped"]
+    assert "columns" not in res.stats["lp"] and "lp_bound" not in res.stats["timings"]
+    # One request short of every eligible one after the first allocation: the LP is built.
+    again = solve(places_only(generate(1000, 1)))
+    assert "columns" in again.stats["lp"] and "skipped" not in again.stats["lp"]
+
+
 def test_a_cancelled_bound_process_is_stopped() -> None:
     p = generate(400, 3)
     ix = build_index(p)

@@ -84,9 +84,10 @@ class Site:
         )
         return list(members)[index]
 
-    def page(self, username: str | None = None, language: str | None = None):
-        """A fresh browser context (no cookies), logged in through the login form."""
-        context = self.browser.new_context(base_url=self.origin, locale="nl-NL")
+    def page(self, username: str | None = None, language: str | None = None, locale: str = "nl-NL"):
+        """A fresh browser context (no cookies), logged in through the login form; `locale` is
+        the browser's own language (the page's is Dutch unless `language` says otherwise)."""
+        context = self.browser.new_context(base_url=self.origin, locale=locale)
         if language:
             context.add_cookies(
                 [{"name": "django_language", "value": language, "url": self.origin}]

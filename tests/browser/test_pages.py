@@ -71,7 +71,8 @@ def test_a_visitor_logs_in_and_lands_on_the_home_of_their_organisation(site: Sit
 
 
 def test_the_coordinator_sees_the_region_and_follows_it_live(site: Site):
-    page = site.page(site.user_of(OrganisationKind.COORDINATION))
+    # A laptop set up in American English: the page is Dutch all the same.
+    page = site.page(site.user_of(OrganisationKind.COORDINATION), locale="en-US")
     page.wait_for_selector("#live:not(.offline)")
     requests = PlacementRequest.objects.filter(region=site.region).count()
     live = Placement.objects.filter(
@@ -93,7 +94,8 @@ def test_the_coordinator_sees_the_region_and_follows_it_live(site: Site):
     page.wait_for_function(
         f"document.querySelector('[data-figure=requests] .value').textContent == '{requests + 1}'"
     )
-    assert page.locator("#feed li").first.inner_text()
+    # The time in the page's language (Dutch: 24 hours), whatever the browser's own is.
+    assert re.match(r"\d{2}:\d{2}:\d{2} · \S", page.locator("#feed li").first.inner_text())
     assert not_reloaded(page)
 
 

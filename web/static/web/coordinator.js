@@ -1,6 +1,6 @@
 // The coordinator's dashboard: figures, charts, unplaced requests, runs, what-if and the
 // capacity report, kept current by the region's live stream without reloading.
-import { LABELS, LiveStream, allPages, api, debounce, el, gettext, gettext_noop, interpolate, statusBadge } from "./live.js";
+import { LABELS, LOCALE, LiveStream, allPages, api, debounce, el, gettext, gettext_noop, interpolate, statusBadge } from "./live.js";
 
 const region = JSON.parse(document.getElementById("region-id").textContent);
 const base = `/api/v1/allocation-problems/${region}`;
@@ -106,7 +106,7 @@ function describe(event) {
   const p = event.payload || {};
   const what = gettext(EVENTS[event.type] || event.type);
   const id = p.request_id ?? p.plek_id ?? p.source_id ?? p.run_id ?? p.job_id;
-  return `${new Date(event.created_at).toLocaleTimeString()} · ${what}${id ? ` #${id}` : ""}`;
+  return `${new Date(event.created_at).toLocaleTimeString(LOCALE)} · ${what}${id ? ` #${id}` : ""}`;
 }
 
 function feed(events) {

@@ -8,6 +8,9 @@ export const gettext = (text) => (window.gettext ? window.gettext(text) : text);
 export const gettext_noop = (text) => text;
 export const interpolate = (format, values) =>
   window.interpolate ? window.interpolate(format, values, true) : format.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+// Dates and times in the page's language (the browser's own may be another: 2:05 PM on a
+// Dutch page).
+export const LOCALE = document.documentElement.lang || undefined;
 // The domain's labels (sectors, begeleidingsvormen) in the page's language.
 const labelsScript = document.getElementById("labels");
 export const LABELS = labelsScript ? JSON.parse(labelsScript.textContent) : { sectors: {}, kinds: {} };

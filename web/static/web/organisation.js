@@ -1,6 +1,6 @@
 // The care organisation's page: proposed students to accept or decline (with a reason),
 // its plekken and supervision sources to add and edit; live as proposals arrive.
-import { LABELS, LiveStream, allPages, api, debounce, el, gettext, statusBadge } from "./live.js";
+import { LABELS, LOCALE, LiveStream, allPages, api, debounce, el, gettext, statusBadge } from "./live.js";
 
 const organisation = JSON.parse(document.getElementById("organisation-id").textContent);
 const since = JSON.parse(document.getElementById("region-seq").textContent);
@@ -42,7 +42,7 @@ async function loadProposals() {
       el("td", {}, p.opleiding),
       el("td", {}, `${p.plek_team} (${p.location_name})`),
       el("td", { class: "period" }, `${p.start_date} – ${p.end_date}`),
-      el("td", {}, p.expires_at ? new Date(p.expires_at).toLocaleDateString() : ""),
+      el("td", {}, p.expires_at ? new Date(p.expires_at).toLocaleDateString(LOCALE) : ""),
       el("td", {}, canWrite ? [
         el("button", { class: "primary", type: "button", onclick: (e) => answer("accept", e.target) }, gettext("Accept")), " ",
         reason, el("button", { class: "secondary", type: "button", onclick: (e) => answer("decline", e.target) }, gettext("Decline")),

@@ -549,7 +549,9 @@ class Solver:
             own = p in ix.plek_sources
             if not own and ix.ploc[p] in short_locs:
                 continue
-            d = st.fits(r, p, known)
+            # fit_order offers only plekken with a free seat for r, and nothing
+            # changes before a placement: the supervision is all left to ask.
+            d = st.draws_for(r, p, known)
             if d is not None:
                 st.place(r, p, d)
                 return True

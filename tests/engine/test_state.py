@@ -8,6 +8,7 @@ import pytest
 
 from coordination.engine import solve
 from coordination.engine.index import Index, build_index
+from coordination.engine.solver import Solver
 from coordination.engine.state import State
 from coordination.engine.synth import generate
 
@@ -80,3 +81,26 @@ def test_kept_availability_is_what_a_fresh_computation_gives(seed):
     same()
     st.place_many([t for t in placements[half:]])
     same()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fit_order_offers_exactly_the_eligible_plekken_with_a_free_seat(seed):
+    """try_place asks only the supervision of the plekken fit_order offers (it no longer
+    checks the seat): so fit_order must offer every eligible plek with a seat free for
+    the request's weeks, and no other, in a filled region as in an empty one."""
+    ix, placements = _solved(seed)
+    solver = Solver(generate(300, seed=seed), time_limit=None, progress=None, bound=False)
+    assert solver.ix.rid == ix.rid
+    filled = 0
+    for state_of in ("empty", "filled"):
+        if state_of == "filled":
+            solver.st.place_many(placements)
+        st = solver.st
+        for r in range(len(ix.rid)):
+            offered = solver.fit_order(r)
+            assert len(offered) == len(set(offered))
+            free = {int(p) for p in ix.eligible(r) if st.seat_free(r, int(p))}
+            assert set(offered) == free
+            if state_of == "filled":
+                filled += len(free) < len(ix.eligible(r))
+    assert filled  # the filled region has requests some of whose plekken are taken

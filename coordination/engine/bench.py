@@ -223,6 +223,20 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
     return out
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop, the fastest of three: printed beside a
+    benchmark's figures, it shows how fast the (shared, virtual) machine ran then. On these
+    2-core virtual machines, otherwise idle, it took 0.09 to 0.30 s from one day to the next."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m coordination.engine bench")
     ap.add_argument("--sizes", default="1000,10000,100000")
@@ -235,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
+        speed = machine_speed()
         proc = subprocess.run(
             [
                 sys.executable,
@@ -255,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"size {n}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
             continue
         row = json.loads(line[-1])
+        row["machine_speed_s"] = speed
         rows.append(row)
         if args.json:
             print(json.dumps(row), flush=True)
@@ -276,6 +292,12 @@ def _print_row(r: dict[str, Any]) -> None:
         + (f" violations {r['violations']}" if "violations" in r else ""),
         flush=True,
     )
+    if "machine_speed_s" in r:
+        print(
+            f"{'':11}machine speed before this size: {r['machine_speed_s']:.3f} s "
+            "(a fixed Python loop, lower is faster)",
+            flush=True,
+        )
     print(
         f"{'':11}greedy {g['seconds']:7.2f} s placed {g['placed']:>6} "
         f"(weighted {g['placed_weighted']:g})",

@@ -1,5 +1,5 @@
-"""What the database benchmarks share: their database arguments, Django on that database, a
-school submitting one more request like one it has, and a probe of the machine's speed."""
+"""What the database benchmarks share: their database arguments, Django on that database, and
+a school submitting one more request like one it has."""
 
 from __future__ import annotations
 
@@ -55,17 +55,3 @@ def submit_like(template: Any, **changes: Any) -> Any:
         "max_travel_km": template.max_travel_km,
     }
     return services.request_submit(school=template.school, data=data | changes)
-
-
-def machine_speed() -> float:
-    """Seconds for a fixed pure-Python loop, the fastest of three: printed beside a
-    benchmark's figures, it shows how fast the (shared, virtual) machine ran then. On the
-    machine of 2026-12-06, otherwise idle, it took 0.18-0.27 s within one minute."""
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        total = 0
-        for i in range(5_000_000):
-            total += i
-        best = min(best, time.perf_counter() - start)
-    return round(best, 3)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from coordination.engine.bench import machine_speed
 from tests.benchmarks import common
 
 
@@ -63,7 +64,7 @@ def main() -> None:
     region = Region.objects.get(code="synth")
     n = PlacementRequest.objects.filter(region=region).count()
     print("load average before:", Path("/proc/loadavg").read_text().split()[:3])
-    print("machine speed before (common.machine_speed):", common.machine_speed(), "s")
+    print("machine speed before (engine bench.machine_speed):", machine_speed(), "s")
     t = time.perf_counter()
     run = services.allocation_run(region=region, trigger=modes.MANUAL_REASON)
     print(f"full run in {region.name} ({n} requests): {time.perf_counter() - t:.2f} s, {run.mode}")
@@ -86,7 +87,7 @@ def main() -> None:
             f"{run.objective.get('new_proposals')} new proposals"
         )
     print("load average after:", Path("/proc/loadavg").read_text().split()[:3])
-    print("machine speed after:", common.machine_speed(), "s")
+    print("machine speed after:", machine_speed(), "s")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,27 @@ from tests.integration.conftest import stop
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+# The bar charts' names as the axes draw them that are wider than their axis, or missing:
+# Chart.js gives a horizontal chart's axis at most half its width and cuts off, at the
+# canvas' edge, what does not fit; and it skips names it finds crowded.
+LABELS_CUT_OFF = """() => {
+  const out = [];
+  for (const id of ["chart-sectors", "chart-opleidingen", "chart-kinds", "chart-locations"]) {
+    const chart = Chart.getChart(document.getElementById(id));
+    const scale = chart.options.indexAxis === "y" ? chart.scales.y : chart.scales.x;
+    const drawn = scale.getTicks().map((tick) => tick.label);
+    if (drawn.length !== chart.data.labels.length) out.push(`${id}: ${drawn.length} names`);
+    if (scale !== chart.scales.y) continue;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.font = `${Chart.defaults.font.size}px ${Chart.defaults.font.family}`;
+    for (const label of drawn) if (ctx.measureText(label).width > scale.width) out.push(label);
+    ctx.restore();
+  }
+  return out;
+}"""
+
+
 def figure(page, key: str) -> str:
     return page.locator(f'[data-figure="{key}"] .value').inner_text()
 
@@ -86,6 +107,8 @@ def test_the_coordinator_sees_the_region_and_follows_it_live(site: Site):
     assert unplaced.count() == requests - live
     assert unplaced.first.locator("td").nth(3).inner_text().strip()
     assert page.locator("#chart-sectors").bounding_box()["height"] > 100
+    # Long names (opleidingen, begeleidingsvormen, locations) fit beside their bars.
+    assert page.evaluate(LABELS_CUT_OFF) == []
     screenshot(page, "coordinator")
     mark_page(page)
 

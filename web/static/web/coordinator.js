@@ -119,6 +119,20 @@ function addToFeed(event) {
   while ($("feed").children.length > 30) $("feed").lastChild.remove();
 }
 
+// Beside a horizontal bar Chart.js cuts a long name off at the canvas' edge: the axis shows
+// it shortened, the tooltip whole. Shortened in the middle, as opleidingen of one domain share
+// their start ("Maatschappelijke Zorg: …").
+function shortened(name, width = 26) {
+  if (name.length <= width) return name;
+  const end = Math.floor(width / 2);
+  return `${name.slice(0, width - end - 1)}…${name.slice(-end)}`;
+}
+
+// Every bar named (Chart.js skips names it finds crowded), each name short enough to fit.
+const named = (options) => ({
+  scales: { [options.indexAxis || "x"]: { ticks: { autoSkip: false, callback(value) { return shortened(this.getLabelForValue(value)); } } } },
+});
+
 function chart(id, type, labels, datasets, options = {}) {
   if (!window.Chart) return;
   if (charts[id]) {
@@ -129,7 +143,7 @@ function chart(id, type, labels, datasets, options = {}) {
   }
   charts[id] = new window.Chart($(id), {
     type, data: { labels, datasets },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, ...options },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, ...(type === "bar" ? named(options) : {}), ...options },
   });
 }
 

@@ -226,7 +226,7 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
 def machine_speed() -> float:
     """Seconds for a fixed pure-Python loop, the fastest of three: printed beside a
     benchmark's figures, it shows how fast the (shared, virtual) machine ran then. On these
-    2-core virtual machines, otherwise idle, it took 0.09 to 0.30 s from one day to the next."""
+    2-core virtual machines, otherwise idle, it took 0.09 to 0.38 s from one day to the next."""
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()

@@ -149,23 +149,37 @@ def run(size: int, seed: int, time_limit: float, log_file: str | None = None) ->
 
 
 def run_search(
-    size: int, seed: int, rounds: int, neighbourhoods: int, work: float
+    size: int,
+    seed: int,
+    rounds: int,
+    neighbourhoods: int,
+    work: float,
+    locations: int = 3,
+    requests: int = 20,
 ) -> dict[str, Any]:
     """Where the MILP is out of reach (10,000: millions of draw columns): ``rounds`` warm
     restarts of the engine from its best allocation so far (keep, repair, neighbourhood
-    search with CP-SAT seed k, preferences), far beyond the production budget. The bound
-    is then the engine's proven one (the compact Lagrangian)."""
+    search with CP-SAT seed k, preferences), far beyond the production budget;
+    ``locations``/``requests``: each neighbourhood's size (the production budget's is
+    3 and 20). The bound is then the engine's proven one (the compact Lagrangian)."""
     from .solver import Budget, solve
 
     problem, engine, head = _engine_run(
         size,
         seed,
-        f"--method search --rounds {rounds} --neighbourhoods {neighbourhoods} --work {work:g}",
+        f"--method search --rounds {rounds} --neighbourhoods {neighbourhoods} --work {work:g}"
+        f" --locations {locations} --requests {requests}",
     )
     t0 = time.perf_counter()
     best, history = engine, [weighted(problem, engine.assignments)]
     for k in range(rounds):
-        budget = Budget(lns_neighbourhoods=neighbourhoods, lns_work=work, seed=k)
+        budget = Budget(
+            lns_neighbourhoods=neighbourhoods,
+            lns_work=work,
+            lns_locations=locations,
+            lns_requests=requests,
+            seed=k,
+        )
         again = solve(problem, start=best, budget=budget, bound=False, time_limit=1e9)
         if weighted(problem, again.assignments) > weighted(problem, best.assignments):
             best = again
@@ -250,12 +264,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5, help="--method search: warm restarts")
     ap.add_argument("--neighbourhoods", type=int, default=1500, help="per round")
     ap.add_argument("--work", type=float, default=0.3, help="CP-SAT work per neighbourhood")
+    ap.add_argument("--locations", type=int, default=3, help="per neighbourhood (search)")
+    ap.add_argument("--requests", type=int, default=20, help="unplaced per neighbourhood")
     ap.add_argument("--mip-time-limit", type=float, default=20.0, help="location-bound")
     ap.add_argument("--smoothing", type=float, default=0.9, help="location-bound")
     ap.add_argument("--no-store", action="store_true", help="print the run, keep no record")
     args = ap.parse_args(argv)
     if args.method == "search":
-        record = run_search(args.size, args.seed, args.rounds, args.neighbourhoods, args.work)
+        record = run_search(
+            args.size,
+            args.seed,
+            args.rounds,
+            args.neighbourhoods,
+            args.work,
+            args.locations,
+            args.requests,
+        )
     elif args.method == "location-bound":
         record = run_location_bound(
             args.size, args.seed, args.rounds, args.mip_time_limit, args.smoothing

@@ -52,6 +52,8 @@ class LNSStats:
     deterministic_time: float = 0.0
     wall_seconds: float = 0.0
     capped: int = 0  # neighbourhoods stopped by the wall-clock safety cap
+    passes: int = 0  # passes over the unplaced requests (see lns_repair)
+    last_pass_improved: int = 0
 
 
 def neighbourhoods(s: Solver, r0: int, max_locations: int = MAX_LOCATIONS) -> list[int]:
@@ -71,6 +73,8 @@ def lns_repair(
     *,
     max_neighbourhoods: int,
     work: float,
+    locations: int = MAX_LOCATIONS,
+    requests: int = MAX_REQUESTS,
     seed: int = 0,
     deadline: float = math.inf,
     stats: LNSStats | None = None,
@@ -79,30 +83,46 @@ def lns_repair(
     """Try a neighbourhood around unplaced requests, best first, up to a budget.
 
     ``max_neighbourhoods``: how many neighbourhoods to solve; ``work``: CP-SAT's
-    deterministic time for each; ``only``: the requests to build them around
-    (default: every unplaced request that has an eligible plek).
+    deterministic time for each; ``locations``/``requests``: a neighbourhood's
+    size (locations re-solved, unplaced requests added); ``only``: the requests to
+    build them around (default: every unplaced request that has an eligible plek).
+    A pass visits each set of locations once; when a pass improved something and
+    budget is left, the next pass visits them again (what changed may open others).
     """
     ix = s.ix
     stats = stats or LNSStats()
     t0 = time.perf_counter()
-    tried: set[frozenset[int]] = set()
     order = s.order_key() if only is None else only
-    for r in order:
-        if stats.neighbourhoods >= max_neighbourhoods:
+    stop = False
+    while not stop:
+        tried: set[frozenset[int]] = set()
+        improved_before = stats.improved
+        stats.passes += 1
+        for r in order:
+            if stats.neighbourhoods >= max_neighbourhoods:
+                stop = True
+                break
+            if time.perf_counter() > deadline:
+                s.warnings.append(
+                    "neighbourhood search stopped at the time limit (not reproducible)"
+                )
+                stop = True
+                break
+            if s.st.assign[r] >= 0 or ix.eptr[r + 1] == ix.eptr[r]:
+                continue
+            locs = neighbourhoods(s, r, locations)
+            key = frozenset(locs)
+            if key in tried:
+                continue
+            tried.add(key)
+            cap = max(0.05, min(10.0, deadline - time.perf_counter()))
+            solve_neighbourhood(
+                s, r, set(locs), work=work, seed=seed, wall_cap=cap, stats=stats, requests=requests
+            )
+            s.progress("lns", stats.neighbourhoods / max(max_neighbourhoods, 1))
+        stats.last_pass_improved = stats.improved - improved_before
+        if stats.last_pass_improved == 0:
             break
-        if time.perf_counter() > deadline:
-            s.warnings.append("neighbourhood search stopped at the time limit (not reproducible)")
-            break
-        if s.st.assign[r] >= 0 or ix.eptr[r + 1] == ix.eptr[r]:
-            continue
-        locs = neighbourhoods(s, r)
-        key = frozenset(locs)
-        if key in tried:
-            continue
-        tried.add(key)
-        cap = max(0.05, min(10.0, deadline - time.perf_counter()))
-        solve_neighbourhood(s, r, set(locs), work=work, seed=seed, wall_cap=cap, stats=stats)
-        s.progress("lns", stats.neighbourhoods / max(max_neighbourhoods, 1))
     stats.wall_seconds += time.perf_counter() - t0
     if stats.capped:
         s.warnings.append(
@@ -120,6 +140,7 @@ def solve_neighbourhood(
     seed: int,
     wall_cap: float,
     stats: LNSStats,
+    requests: int = MAX_REQUESTS,
 ) -> float:
     """Re-solve the placements at ``locs`` with r0 and other unplaced candidates.
 
@@ -142,7 +163,7 @@ def solve_neighbourhood(
     # of the plekken (the same as scanning that order, without visiting everyone).
     there = np.unique(np.concatenate([by_plek[p] for p in plekken])) if plekken else position[:0]
     there = there[(st.assign[there] < 0) & (there != r0)]
-    there = there[np.argsort(position[there], kind="stable")][: MAX_REQUESTS - 1]
+    there = there[np.argsort(position[there], kind="stable")][: requests - 1]
     cand = [r0, *there.tolist()]
     reqs = inside + cand
     old = {q: (int(st.assign[q]), list(st.draws[q] or [])) for q in inside}

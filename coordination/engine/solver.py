@@ -88,6 +88,8 @@ class Budget:
 
     ``lns_neighbourhoods``: neighbourhoods the CP-SAT search re-solves (lns.py);
     ``lns_work``: CP-SAT deterministic time for each (a count of its work);
+    ``lns_locations``/``lns_requests``: a neighbourhood's size: the locations whose
+    placements it re-solves, and the unplaced requests it may add;
     ``lagrangian_steps``: subgradient steps of the bound on large regions;
     ``repair_rounds``: passes of the ejection-chain repair; ``seed``: CP-SAT's seed;
     ``compact_steps``: descent steps of the compact bound (aggbound.py);
@@ -99,6 +101,8 @@ class Budget:
 
     lns_neighbourhoods: int = 20
     lns_work: float = 0.05
+    lns_locations: int = 3
+    lns_requests: int = 20
     lagrangian_steps: int = 80
     repair_rounds: int = 3
     compact_steps: int = 300
@@ -1252,6 +1256,8 @@ def _search(s: Solver, only: list[int] | None = None) -> None:
         s,
         max_neighbourhoods=b.lns_neighbourhoods,
         work=b.lns_work,
+        locations=b.lns_locations,
+        requests=b.lns_requests,
         seed=b.seed,
         deadline=s._deadline(0.95),
         only=only,
@@ -1260,6 +1266,8 @@ def _search(s: Solver, only: list[int] | None = None) -> None:
         "neighbourhoods": st.neighbourhoods,
         "improved": st.improved,
         "gained_weighted": st.gained,
+        "passes": st.passes,
+        "last_pass_improved": st.last_pass_improved,
         "deterministic_time": round(st.deterministic_time, 3),
         "seconds": round(st.wall_seconds, 3),
     }

@@ -38,3 +38,13 @@ def test_runs_merge_into_the_best_solution_and_the_lowest_bound() -> None:
     assert [r["best_known_weighted"] for r in both["runs"]] == [10, 11]
     worse = bestknown.merge(both, {**search, "best_known_weighted": 9, "dual_bound": 11.5})
     assert worse["assignments"] == [[1, 3, []]] and worse["dual_bound"] == 11.5
+
+
+def test_a_milp_run_records_the_lp_relaxation_beside_the_optimum(capsys) -> None:  # type: ignore[no-untyped-def]
+    record = bestknown.run(150, seed=2, time_limit=120)
+    assert record["milp_status"] == "Optimal"
+    # The LP relaxation bounds the integer optimum, which bounds the engine.
+    assert record["lp_relaxation"] + 1e-6 >= record["milp_dual_bound"]
+    assert record["milp_dual_bound"] + 1e-6 >= record["best_known_weighted"]
+    assert record["best_known_weighted"] >= record["engine_weighted"]
+    assert record["engine_bound"] + 1e-6 >= record["best_known_weighted"]

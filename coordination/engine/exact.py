@@ -78,6 +78,8 @@ class ExactResult:
     plek_of: dict[int, int]  # request id -> plek id
     dual_bound: float
     draws: dict[int, list[tuple[int, float]]] | None = None  # request id -> (source id, load h)
+    # (request id, plek id) -> the assign variable's value, where positive
+    x_values: dict[tuple[int, int], float] | None = None
 
 
 def solve_exact(
@@ -88,12 +90,15 @@ def solve_exact(
     bonus: dict[tuple[int, int], float] | None = None,
     start: Sequence[Assignment] | None = None,
     log_file: str | None = None,
+    pairs: set[tuple[int, int]] | None = None,
 ) -> ExactResult:
     """Maximise placed requests weighted by priority (+ optional small bonus per pair).
 
     ``start`` is a feasible allocation (e.g. the engine's) given to HiGHS as its
     first incumbent, so a long run can only improve on it; ``log_file`` keeps
-    HiGHS' progress log (incumbent and dual bound over time).
+    HiGHS' progress log (incumbent and dual bound over time). ``pairs``: only these
+    (request, plek) pairs may be chosen (a restricted model: its optimum is a feasible
+    allocation of the whole problem, not a bound); fixed placements always may.
     """
     import highspy
 
@@ -146,6 +151,8 @@ def solve_exact(
         assign = []
         for p in pleks:
             if not eligible(r, p, fixed):
+                continue
+            if pairs is not None and r.id not in fixed and (r.id, p.id) not in pairs:
                 continue
             extra = (bonus or {}).get((r.id, p.id), 0.0)
             j = var(1.0 if r.id in fixed else 0.0, 1.0, float(r.priority) + extra, True)
@@ -209,6 +216,11 @@ def solve_exact(
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if start:
         _set_start(h, start, x, draw_cols)
+    if relax:
+        # Interior point without crossover: simplex took over 600 s at 1,000 requests,
+        # this about a minute; the value is the same, the solution need not be a vertex.
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
@@ -227,7 +239,8 @@ def solve_exact(
             units_drawn = val[y] if relax else round(val[y])
             if units_drawn:
                 draws[rid].append((sid, round(units_drawn * HOURS_UNIT, 6)))
-    return ExactResult(status, obj, plek_of, bound, dict(draws))
+    xv = {k: float(val[j]) for k, j in x.items() if val[j] > 1e-9}
+    return ExactResult(status, obj, plek_of, bound, dict(draws), xv)
 
 
 def _set_start(

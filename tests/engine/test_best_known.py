@@ -48,3 +48,16 @@ def test_a_milp_run_records_the_lp_relaxation_beside_the_optimum(capsys) -> None
     assert record["milp_dual_bound"] + 1e-6 >= record["best_known_weighted"]
     assert record["best_known_weighted"] >= record["engine_weighted"]
     assert record["engine_bound"] + 1e-6 >= record["best_known_weighted"]
+
+
+def test_the_milp_restricted_to_the_lp_pairs_reaches_the_lp_where_it_is_tight() -> None:
+    # 200 requests, seed 2: the engine places 131 (weighted), the LP and the optimum are 134.
+    record = bestknown.run_restricted(200, seed=2, time_limit=120)
+    assert record["restricted_pairs"] >= record["lp_pairs"]
+    # The LP is solved by interior point, to HiGHS' tolerance (1e-8 relative).
+    assert record["engine_weighted"] <= record["best_known_weighted"]
+    assert record["best_known_weighted"] <= record["dual_bound"] + 1e-6
+    assert record["best_known_weighted"] == pytest.approx(record["lp_relaxation"], abs=1e-6)
+    problem = generate(200, seed=2)
+    found = bestknown.assignments_of(problem, record)
+    assert check_feasibility(problem, bestknown.as_result(problem, found)) == []

@@ -219,14 +219,19 @@ def run_search(
 
 
 def run_restricted(
-    size: int, seed: int, time_limit: float, min_share: float = 0.1
+    size: int,
+    seed: int,
+    time_limit: float,
+    min_share: float = 0.1,
+    heuristic_effort: float | None = None,
 ) -> dict[str, Any]:
     """The exact MILP restricted to the pairs its LP relaxation uses (plus the start's):
     far fewer columns than the whole model, and where the LP is tight (it was wherever
     the whole MILP finished) its optimum is there. Started from the stored best-known
     solution when that is better than the engine's. The bound kept is the LP's."""
+    effort = "" if heuristic_effort is None else f" --heuristic-effort {heuristic_effort:g}"
     problem, engine, head = _engine_run(
-        size, seed, f"--method restricted --time-limit {time_limit:g}"
+        size, seed, f"--method restricted --time-limit {time_limit:g}{effort}"
     )
     stored = load(size, seed)
     start = engine.assignments
@@ -244,7 +249,13 @@ def run_restricted(
     used = {k for k, v in lp.x_values.items() if v >= min_share}
     pairs = used | {(a.request_id, a.plek_id) for a in start}
     t0 = time.perf_counter()
-    exact = solve_exact(problem, time_limit=time_limit, start=start, pairs=pairs)
+    exact = solve_exact(
+        problem,
+        time_limit=time_limit,
+        start=start,
+        pairs=pairs,
+        heuristic_effort=heuristic_effort,
+    )
     milp_seconds = time.perf_counter() - t0
     if exact.draws is None:
         raise RuntimeError(f"the restricted MILP returned no solution ({exact.status})")
@@ -378,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=float, default=0.3, help="CP-SAT work per neighbourhood")
     ap.add_argument("--locations", type=int, default=3, help="per neighbourhood (search)")
     ap.add_argument("--requests", type=int, default=20, help="unplaced per neighbourhood")
+    ap.add_argument(
+        "--heuristic-effort", type=float, help="restricted: HiGHS' mip_heuristic_effort"
+    )
     ap.add_argument("--mip-time-limit", type=float, default=20.0, help="location-bound")
     ap.add_argument("--smoothing", type=float, default=0.9, help="location-bound")
     ap.add_argument("--no-store", action="store_true", help="print the run, keep no record")
@@ -389,7 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.size is None:
         ap.error("--size is required (except with --method gap-split)")
     if args.method == "restricted":
-        record = run_restricted(args.size, args.seed, args.time_limit)
+        record = run_restricted(
+            args.size, args.seed, args.time_limit, heuristic_effort=args.heuristic_effort
+        )
     elif args.method == "search":
         record = run_search(
             args.size,

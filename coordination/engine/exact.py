@@ -91,6 +91,7 @@ def solve_exact(
     start: Sequence[Assignment] | None = None,
     log_file: str | None = None,
     pairs: set[tuple[int, int]] | None = None,
+    heuristic_effort: float | None = None,
 ) -> ExactResult:
     """Maximise placed requests weighted by priority (+ optional small bonus per pair).
 
@@ -99,6 +100,8 @@ def solve_exact(
     HiGHS' progress log (incumbent and dual bound over time). ``pairs``: only these
     (request, plek) pairs may be chosen (a restricted model: its optimum is a feasible
     allocation of the whole problem, not a bound); fixed placements always may.
+    ``heuristic_effort``: HiGHS' share of MIP work spent on primal heuristics (its
+    default 0.05; 0.5 found better solutions sooner on the restricted model at 1,000).
     """
     import highspy
 
@@ -120,6 +123,8 @@ def solve_exact(
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.setOptionValue("mip_rel_gap", 0.0)
+    if heuristic_effort is not None:
+        h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
     inf = highspy.kHighsInf
 
     def var(lo: float, hi: float, cost: float, integer: bool) -> int:

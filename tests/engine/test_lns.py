@@ -1,4 +1,5 @@
-"""The neighbourhood search (lns.py): its size and passes are part of the budget."""
+"""The search after the construction: the neighbourhood search (lns.py), its size and
+passes part of the budget, and the exact polish on the LP's pairs (Solver.polish_exact)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,19 @@ def test_passes_go_on_while_they_improve_and_stop_when_one_does_not():
     assert lns["last_pass_improved"] == 0
     if lns["improved"] > 0:
         assert lns["passes"] >= 2  # the pass that improved was followed by another
+
+
+def test_the_exact_polish_places_at_least_as_many_and_reaches_the_bound_here():
+    p = load_demo("gooi-en-vechtstreek")
+    plain = solve(p)
+    polished = solve(p, budget=Budget(polish_max_pairs=100_000))
+    assert check_feasibility(p, polished) == []
+    assert polished.stats["warnings"] == []
+    assert polished.stats["lp"]["polish"]["status"] == "Optimal"
+    assert _weighted(polished) >= _weighted(plain)
+    assert polished.objective["placed"] >= plain.objective["placed"]
+    # On this region the LP's pairs hold an optimum: the allocation meets its bound.
+    assert _weighted(polished) == polished.upper_bound
+    # Too large for the budget's polish: not run.
+    small = solve(p, budget=Budget(polish_max_pairs=10))
+    assert "polish" not in small.stats["lp"]

@@ -434,9 +434,7 @@ class Solver:
         pairs |= {(a.request_id, a.plek_id) for a in start}
         before = _score(self, self.st)
         cap = max(1.0, self._deadline(0.9) - time.perf_counter())
-        res = solve_exact(
-            self.problem, time_limit=cap, start=start, pairs=pairs
-        )
+        res = solve_exact(self.problem, time_limit=cap, start=start, pairs=pairs)
         info: dict[str, Any] = {"status": res.status, "pairs": len(pairs), "before": before[0]}
         if res.status == "Time limit reached":
             self.warnings.append("the exact polish stopped at the time limit (not reproducible)")

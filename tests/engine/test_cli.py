@@ -76,3 +76,15 @@ def test_bench_scenarios_runs_on_a_problem_file_and_repeats_identically(tmp_path
     assert out.stdout.count("violations 0") == 6  # base and two scenarios, twice
     assert out.stdout.startswith("load average before:")
     assert "load average after:" in out.stdout
+
+
+def test_solve_a_demo_region_with_the_exact_polish(tmp_path: Path) -> None:
+    from .helpers import load_demo
+
+    pf = tmp_path / "problem.json"
+    pf.write_text(problem_to_json(load_demo("gooi-en-vechtstreek")))
+    out = run("solve", str(pf), "-o", str(tmp_path / "r.json"), "--polish-max-pairs", "100000")
+    assert out.returncode == 0, out.stderr
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["stats"]["lp"]["polish"]["status"] == "Optimal"
+    assert "gap 0.00%" in out.stderr  # on this region the polish reaches the bound

@@ -413,7 +413,7 @@ class Solver:
         the pairs placed now, and started from the current allocation, can only find an
         allocation at least as good. Wherever the optimum of a synthetic or demo region
         is known, it equals that LP, and this restricted MILP reached it (the demo
-        regions in 4-12 s, 500 requests in 37 s; docs/benchmarks.md, issue 10's tenth
+        regions in 5-12 s, 500 requests in 37 s; docs/benchmarks.md, issue 10's tenth
         step), where the search stays 0.6-2 % below. Applied when strictly better.
         Deterministic (one HiGHS thread) unless the safety cap stops it.
         """

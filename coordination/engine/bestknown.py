@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .checker import check_feasibility
-from .exact import ExactResult, solve_exact
+from .exact import ExactResult, solve_exact, solve_restricted
 from .model import Assignment, Draw, Problem, Result, Unplaced
 
 STORE = Path(__file__).with_name("best_known")
@@ -222,13 +222,12 @@ def run_restricted(
     size: int,
     seed: int,
     time_limit: float,
-    min_share: float = 0.1,
     heuristic_effort: float | None = None,
 ) -> dict[str, Any]:
-    """The exact MILP restricted to the pairs its LP relaxation uses (plus the start's):
-    far fewer columns than the whole model, and where the LP is tight (it was wherever
-    the whole MILP finished) its optimum is there. Started from the stored best-known
-    solution when that is better than the engine's. The bound kept is the LP's."""
+    """The exact MILP restricted to the pairs its LP relaxation uses (plus the start's;
+    ``exact.solve_restricted``): far fewer columns than the whole model. Started from
+    the stored best-known solution when that is better than the engine's. The bound
+    kept is the LP's."""
     effort = "" if heuristic_effort is None else f" --heuristic-effort {heuristic_effort:g}"
     problem, engine, head = _engine_run(
         size, seed, f"--method restricted --time-limit {time_limit:g}{effort}"
@@ -237,26 +236,10 @@ def run_restricted(
     start = engine.assignments
     if stored is not None and stored["best_known_weighted"] > head["engine_weighted"]:
         start = assignments_of(problem, stored)
-    t0 = time.perf_counter()
-    lp = solve_exact(problem, time_limit=time_limit, relax=True)
-    lp_seconds = time.perf_counter() - t0
-    if lp.status != "Optimal" or lp.x_values is None:
+    out = solve_restricted(problem, start, time_limit=time_limit, heuristic_effort=heuristic_effort)
+    lp, exact = out.lp, out.milp
+    if exact is None:
         raise RuntimeError(f"the LP relaxation was not solved ({lp.status})")
-    # The interior-point solution is not a vertex but the centre of the optimal face:
-    # it spreads a little over many pairs. Those it gives a tenth or more: at 500
-    # requests (seed 1) 1,033 pairs of 4,012 above a thousandth, and the restricted
-    # MILP's optimum is the LP's (489) in 27 s; with all 4,012 nothing in 120 s.
-    used = {k for k, v in lp.x_values.items() if v >= min_share}
-    pairs = used | {(a.request_id, a.plek_id) for a in start}
-    t0 = time.perf_counter()
-    exact = solve_exact(
-        problem,
-        time_limit=time_limit,
-        start=start,
-        pairs=pairs,
-        heuristic_effort=heuristic_effort,
-    )
-    milp_seconds = time.perf_counter() - t0
     if exact.draws is None:
         raise RuntimeError(f"the restricted MILP returned no solution ({exact.status})")
     found = assignments_of(problem, {"assignments": _exact_rows(exact)})
@@ -269,11 +252,11 @@ def run_restricted(
         **head,
         "method": "exact MILP restricted to the LP relaxation's pairs, warm-started",
         "lp_relaxation": lp.placed_weighted,
-        "lp_seconds": round(lp_seconds, 1),
-        "lp_pairs": len(used),
-        "restricted_pairs": len(pairs),
+        "lp_seconds": round(out.lp_seconds, 1),
+        "lp_pairs": out.lp_pairs,
+        "restricted_pairs": out.pairs,
         "milp_status": exact.status,
-        "milp_seconds": round(milp_seconds, 1),
+        "milp_seconds": round(out.milp_seconds, 1),
         "best_known_weighted": weighted(problem, found),
         "dual_bound": min(lp.placed_weighted, engine.upper_bound),
         "dual_bound_from": "exact LP relaxation"

@@ -417,27 +417,20 @@ class Solver:
         step), where the search stays 0.6-2 % below. Applied when strictly better.
         Deterministic (one HiGHS thread) unless the safety cap stops it.
         """
-        from .exact import solve_exact
+        from .exact import solve_restricted
 
-        cap = max(1.0, self._deadline(0.9) - time.perf_counter())
-        lp = solve_exact(self.problem, time_limit=cap, relax=True)
-        if lp.status != "Optimal" or not lp.x_values:
-            self.lp_info["polish"] = {"status": f"LP {lp.status}"}
-            if lp.status == "Time limit reached":
-                self.warnings.append(
-                    "the exact polish stopped at the time limit (not reproducible)"
-                )
+        start = self.assignments()
+        before = _score(self, self.st)
+        out = solve_restricted(self.problem, start, time_limit=math.inf, until=self._deadline(0.9))
+        res = out.milp
+        stopped = out.lp.status if res is None else res.status
+        if stopped == "Time limit reached":
+            self.warnings.append("the exact polish stopped at the time limit (not reproducible)")
+        if res is None:
+            self.lp_info["polish"] = {"status": f"LP {out.lp.status}"}
             self._lap("polish")
             return
-        start = self.assignments()
-        pairs = {k for k, v in lp.x_values.items() if v >= 0.1}
-        pairs |= {(a.request_id, a.plek_id) for a in start}
-        before = _score(self, self.st)
-        cap = max(1.0, self._deadline(0.9) - time.perf_counter())
-        res = solve_exact(self.problem, time_limit=cap, start=start, pairs=pairs)
-        info: dict[str, Any] = {"status": res.status, "pairs": len(pairs), "before": before[0]}
-        if res.status == "Time limit reached":
-            self.warnings.append("the exact polish stopped at the time limit (not reproducible)")
+        info: dict[str, Any] = {"status": res.status, "pairs": out.pairs, "before": before[0]}
         fresh = self._state_of(res) if res.draws is not None else None
         if fresh is not None and _score(self, fresh) > before:
             self.st = fresh

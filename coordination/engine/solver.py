@@ -265,7 +265,13 @@ class Solver:
     # -- phases -------------------------------------------------------------
     def place_existing(self) -> None:
         ix, st = self.ix, self.st
-        existing = sorted(self.problem.existing, key=lambda e: (not e.fixed, e.request_id))
+        # Confirmed placements first, and among them peer mentors: first-years' draws
+        # may lean on the peer hours a mentor brings (as in a warm start).
+        mentor = {r.id for r in self.problem.requests if r.peer_mentor}
+        existing = sorted(
+            self.problem.existing,
+            key=lambda e: (not e.fixed, e.request_id not in mentor, e.request_id),
+        )
         rows = [(ix.rpos.get(e.request_id), ix.ppos.get(e.plek_id)) for e in existing]
         found = [i for i, (r, p) in enumerate(rows) if r is not None and p is not None]
         slots = ix.pair_slots(

@@ -133,7 +133,7 @@ def capacity_solve(
     """Per begeleidingsvorm: the placements it carries and how many would be lost without it."""
     job = JobProgress(progress)  # one 0..1 for the whole job, ending at 1.0
     share = 0.0 if base is not None else 0.3  # of the job, for solving the base here
-    result = base or engine.solve(
+    result = base or engine.solve_base(
         problem, time_limit=SCENARIO_TIME_LIMIT, progress=job.stage("base", 0.0, share)
     )
     rows = capacity_report(

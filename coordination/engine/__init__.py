@@ -22,7 +22,7 @@ from .model import (
     Unplaced,
     request_load,
 )
-from .scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario
+from .scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario, solve_base
 from .solver import solve
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "result_to_json",
     "run_scenario",
     "solve",
+    "solve_base",
 ]

@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from .checker import check_feasibility
 from .jsonio import problem_from_json, result_from_json, result_to_json
-from .solver import default_budget, solve
+from .solver import POLISH_MAX_PAIRS, default_budget, solve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,9 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument(
         "--polish-max-pairs",
         type=int,
-        default=0,
+        default=None,
         help="re-solve exactly on the LP's pairs when the problem has at most this many "
-        "eligible pairs (seconds at 150-270 requests, minutes at 1,000; default: never)",
+        "eligible pairs (seconds at 150-270 requests, minutes at 1,000; 0: never; "
+        f"default: {POLISH_MAX_PAIRS:,})",
     )
     cp = sub.add_parser("check", help="check a result against a problem")
     cp.add_argument("problem", type=Path)
@@ -55,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     problem = problem_from_json(args.problem.read_bytes())
     if args.cmd == "solve":
         budget = None
-        if args.polish_max_pairs:
+        if args.polish_max_pairs is not None:
             budget = replace(
                 default_budget(len(problem.requests)), polish_max_pairs=args.polish_max_pairs
             )
+        started = time.perf_counter()
         result = solve(problem, time_limit=args.time_limit, bound=not args.no_bound, budget=budget)
+        seconds = time.perf_counter() - started
         text = result_to_json(result, indent=1)
         if args.output:
             args.output.write_text(text)
@@ -68,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         o = result.objective
         print(
             f"placed {o['placed']} of {o['requests']} (weighted {o['placed_weighted']:g}), "
-            f"upper bound {result.upper_bound:g}, gap {100 * result.gap:.2f}%",
+            f"upper bound {result.upper_bound:g}, gap {100 * result.gap:.2f}%; "
+            f"{o['first_choice']} at their first choice, {o['in_preferences']} in their "
+            f"preferences; {seconds:.1f} s",
             file=sys.stderr,
         )
         return 0

@@ -254,7 +254,7 @@ def run_restricted(
         "lp_relaxation": lp.placed_weighted,
         "lp_seconds": round(out.lp_seconds, 1),
         "lp_pairs": out.lp_pairs,
-        "restricted_pairs": out.pairs,
+        "restricted_pairs": len(out.pairs),
         "milp_status": exact.status,
         "milp_seconds": round(out.milp_seconds, 1),
         "best_known_weighted": weighted(problem, found),

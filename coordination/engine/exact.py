@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 
@@ -91,8 +91,9 @@ def solve_exact(
     bonus: dict[tuple[int, int], float] | None = None,
     start: Sequence[Assignment] | None = None,
     log_file: str | None = None,
-    pairs: set[tuple[int, int]] | None = None,
+    pairs: Set[tuple[int, int]] | None = None,
     heuristic_effort: float | None = None,
+    min_weighted: float | None = None,
 ) -> ExactResult:
     """Maximise placed requests weighted by priority (+ optional small bonus per pair).
 
@@ -103,6 +104,9 @@ def solve_exact(
     allocation of the whole problem, not a bound); fixed placements always may.
     ``heuristic_effort``: HiGHS' share of MIP work spent on primal heuristics (its
     default 0.05; 0.5 found better solutions sooner on the restricted model at 1,000).
+    ``min_weighted``: allocations placing less (weighted) are excluded: the second
+    stage of a lexicographic solve, where the first found the most that can be placed
+    and the second, with a ``bonus``, the best preferences at that count.
     """
     import highspy
 
@@ -219,6 +223,9 @@ def solve_exact(
 
     if h.getNumCol() == 0:
         return ExactResult("Optimal", 0.0, {}, 0.0, {})  # nothing can be placed
+    if min_weighted is not None:
+        prio = {r.id: float(r.priority) for r in reqs}
+        row(min_weighted, inf, [(j, prio[rid]) for (rid, _pid), j in x.items()])
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if start:
         _set_start(h, start, x, draw_cols)
@@ -261,7 +268,7 @@ class RestrictedResult:
     lp: ExactResult
     milp: ExactResult | None  # None when the LP was not solved
     lp_pairs: int  # pairs the LP gives at least min_share
-    pairs: int  # those and the start's: the restricted model's choice
+    pairs: frozenset[tuple[int, int]]  # those and the start's: the restricted model's choice
     lp_seconds: float
     milp_seconds: float
 
@@ -288,9 +295,9 @@ def solve_restricted(
     lp = solve_exact(problem, time_limit=min(time_limit, max(1.0, until - t0)), relax=True)
     t1 = time.perf_counter()
     if lp.status != "Optimal" or not lp.x_values:
-        return RestrictedResult(lp, None, 0, 0, t1 - t0, 0.0)
+        return RestrictedResult(lp, None, 0, frozenset(), t1 - t0, 0.0)
     used = {k for k, v in lp.x_values.items() if v >= min_share}
-    pairs = used | {(a.request_id, a.plek_id) for a in start}
+    pairs = frozenset(used | {(a.request_id, a.plek_id) for a in start})
     milp = solve_exact(
         problem,
         time_limit=min(time_limit, max(1.0, until - t1)),
@@ -298,7 +305,7 @@ def solve_restricted(
         pairs=pairs,
         heuristic_effort=heuristic_effort,
     )
-    return RestrictedResult(lp, milp, len(used), len(pairs), t1 - t0, time.perf_counter() - t1)
+    return RestrictedResult(lp, milp, len(used), pairs, t1 - t0, time.perf_counter() - t1)
 
 
 def _set_start(

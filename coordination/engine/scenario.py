@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .model import SOURCE_KINDS, Plek, Problem, Result, Source
-from .solver import WARM_BUDGET, Budget, Progress, solve
+from .solver import WARM_BUDGET, Budget, Progress, default_budget, solve
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +93,24 @@ def _score(res: Result) -> tuple[float, int]:
     return (float(res.objective["placed_weighted"]), int(res.objective["placed"]))
 
 
+def solve_base(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    budget: Budget | None = None,
+) -> Result:
+    """The region's allocation as a what-if's base, when none is at hand.
+
+    ``budget`` (default: the size's, without the exact polish): both sides of a what-if
+    are warm re-runs from this base, so the polish would buy little and cost 10-20 s
+    of a job that answers in seconds (docs/benchmarks.md, issue 10's eleventh step).
+    """
+    if budget is None:
+        budget = replace(default_budget(len(problem.requests)), polish_max_pairs=0)
+    return solve(problem, time_limit=time_limit, progress=progress, budget=budget)
+
+
 def run_scenario(
     problem: Problem,
     *,
@@ -108,8 +126,8 @@ def run_scenario(
 ) -> ScenarioResult:
     """Solve the problem as is and with the changes; report who gains or loses a place.
 
-    ``base``: the region's allocation for the problem as is (else it is solved here
-    with ``budget``, default for the size). The changed copy is solved warm-started
+    ``base``: the region's allocation for the problem as is (else it is solved here:
+    ``solve_base`` with ``budget``). The changed copy is solved warm-started
     from it with ``warm_budget`` (see the module docstring for why), and so is the
     problem as is: that re-run is the ``base`` of the returned ScenarioResult, so
     that both sides had the same algorithm, budget and start and the difference is
@@ -132,7 +150,7 @@ def run_scenario(
     lo = 0.0
     if base is None:
         lo = 0.5
-        base = solve(
+        base = solve_base(
             problem, time_limit=time_limit, budget=budget, progress=job.stage("base", 0.0, lo)
         )
     mid = lo + (1.0 - lo) * 0.4

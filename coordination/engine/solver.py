@@ -37,6 +37,7 @@ from .model import (
     REASON_SUPERVISION_FULL,
     Assignment,
     Draw,
+    ExistingPlacement,
     Problem,
     Result,
     Unplaced,
@@ -81,6 +82,12 @@ PREFETCH_MIN = 2
 PREFETCH_PLEKKEN = 8  # plekken covered by one such pass
 # From this many requests on, default_budget is the large regions' one.
 LARGE_REGION = 5_000
+# Regions up to this many eligible pairs are polished exactly after the search
+# (Solver.polish_exact): the demo regions (1,061-2,000 pairs) in 10-23 s, placing 9 more
+# students than the search alone, with better preferences; 500 synthetic requests (4,012
+# pairs) would take 40 s and more, 1,000 minutes (docs/benchmarks.md, issue 10's
+# eleventh step).
+POLISH_MAX_PAIRS = 2_500
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +108,8 @@ class Budget:
     where the LP is not built (beyond LP_MAX_PAIRS), steps of the compact
     relaxation whose soft choices guide the construction. ``polish_max_pairs``: after
     the search, regions with at most this many eligible pairs are re-solved exactly on
-    their LP's pairs (``Solver.polish_exact``; 0: never). Seconds at demo sizes, minutes
-    at 1,000 requests: for runs that may take that long.
+    their LP's pairs (``Solver.polish_exact``; 0: never; ``default_budget`` sets
+    POLISH_MAX_PAIRS). Seconds at demo sizes, minutes at 1,000 requests.
     """
 
     lns_neighbourhoods: int = 20
@@ -121,8 +128,8 @@ class Budget:
 def default_budget(n_requests: int) -> Budget:
     """The budget ``solve`` uses when none is given.
 
-    Demo regions (150-270 requests): 20 neighbourhoods, about 1.5 s of the 2 s a
-    solve takes. Large regions (LARGE_REGION requests and more) spend their work
+    Demo regions (150-270 requests): 20 neighbourhoods, about 1.5 s, then the exact
+    polish (POLISH_MAX_PAIRS). Large regions (LARGE_REGION requests and more) spend their work
     where it pays (synthetic 10,000 region, seed 1, docs/benchmarks.md): 120
     Lagrangian steps of guidance instead of 80 place 30 more (weighted); 40
     neighbourhoods instead of 10 gain 5 more for 2.3 s; a second repair round
@@ -130,7 +137,9 @@ def default_budget(n_requests: int) -> Budget:
     """
     if n_requests >= LARGE_REGION:
         return Budget(lns_neighbourhoods=10, lagrangian_steps=120, repair_rounds=1)
-    return Budget(lns_neighbourhoods=max(20, min(40, n_requests // 250)))
+    return Budget(
+        lns_neighbourhoods=max(20, min(40, n_requests // 250)), polish_max_pairs=POLISH_MAX_PAIRS
+    )
 
 
 # A warm-started re-run (scenarios, the capacity report) repairs around what changed.
@@ -279,6 +288,9 @@ class Solver:
             np.array([rows[i][1] for i in found], dtype=np.int64),
         )
         eligible = dict(zip(found, (slots >= 0).tolist(), strict=True))
+        # Those whose draws are all still there keep them before any is drawn anew: new
+        # draws would take the hours theirs stand on (tests/engine/test_existing.py).
+        redraw: list[tuple[int, int, ExistingPlacement]] = []
         for i, e in enumerate(existing):
             r, p = rows[i]
             if r is None or p is None:
@@ -286,7 +298,7 @@ class Solver:
                     f"existing placement {e.request_id}->{e.plek_id} refers to a missing row"
                 )
                 continue
-            if st.assign[r] >= 0:
+            if st.assign[r] >= 0 or self.fixed[r]:
                 continue
             if not e.fixed:
                 if not eligible[i]:
@@ -297,7 +309,12 @@ class Solver:
             self.fixed[r] = True
             draws = self._old_draws(r, p, e.draws)
             if draws is None:
-                draws = st.fits(r, p)
+                redraw.append((r, p, e))
+            else:
+                st.place(r, p, draws)
+        for r, p, e in redraw:
+            # A mentor drawn anew brings peer hours that may make a first-year's old draws valid.
+            draws = self._old_draws(r, p, e.draws) or st.fits(r, p)
             if draws is None:
                 draws = self._forced_draws(r, p)
                 self.warnings.append(
@@ -412,37 +429,66 @@ class Solver:
         return fresh
 
     def polish_exact(self) -> None:
-        """Re-solve the region exactly on the pairs its LP relaxation uses.
+        """Re-solve the region exactly on the pairs its LP relaxation uses, in two stages.
 
-        The exact model's LP relaxation (HiGHS interior point) gives each request shares
-        of plekken; the exact MILP restricted to the pairs with a tenth or more, plus
-        the pairs placed now, and started from the current allocation, can only find an
-        allocation at least as good. Wherever the optimum of a synthetic or demo region
-        is known, it equals that LP, and this restricted MILP reached it (the demo
-        regions in 5-12 s, 500 requests in 37 s; docs/benchmarks.md, issue 10's tenth
-        step), where the search stays 0.6-2 % below. Applied when strictly better.
-        Deterministic (one HiGHS thread) unless the safety cap stops it.
+        First the most that can be placed: the exact model's LP relaxation (HiGHS
+        interior point) gives each request shares of plekken; the exact MILP restricted
+        to the pairs with a tenth or more, plus the pairs placed now, and started from
+        the current allocation, can only find an allocation at least as good. Wherever
+        the optimum of a synthetic or demo region is known, it equals that LP, and this
+        restricted MILP reached it, where the search stays 0.6-2 % below.
+        Then the best preferences at that count: the same pairs and the first stage's,
+        the MILP with the preference bonus (``_exact_bonus``, as the exact path for tiny
+        regions has) and no fewer placed (weighted) than the first stage found. One
+        MILP with both took Amersfoort 33 s, the two stages 15 s (docs/benchmarks.md,
+        issue 10's eleventh step). Each stage's result is kept when ``_score`` is
+        better. Deterministic (one HiGHS thread) unless the safety cap stops it.
         """
-        from .exact import solve_restricted
+        from .exact import solve_exact, solve_restricted
 
-        start = self.assignments()
+        until = self._deadline(0.9)
         before = _score(self, self.st)
-        out = solve_restricted(self.problem, start, time_limit=math.inf, until=self._deadline(0.9))
+        out = solve_restricted(self.problem, self.assignments(), time_limit=math.inf, until=until)
         res = out.milp
-        stopped = out.lp.status if res is None else res.status
-        if stopped == "Time limit reached":
-            self.warnings.append("the exact polish stopped at the time limit (not reproducible)")
         if res is None:
             self.lp_info["polish"] = {"status": f"LP {out.lp.status}"}
             self._lap("polish")
             return
-        info: dict[str, Any] = {"status": res.status, "pairs": out.pairs, "before": before[0]}
-        fresh = self._state_of(res) if res.draws is not None else None
-        if fresh is not None and _score(self, fresh) > before:
-            self.st = fresh
-            info["after"] = _score(self, fresh)[0]
+        info: dict[str, Any] = {"status": res.status, "pairs": len(out.pairs), "before": before[0]}
+        self._keep_if_better(res)
+        self.progress("polish", 0.6)
+        start = self.assignments()
+        weighted = _score(self, self.st)[0]
+        bonus = self._exact_bonus()
+        placed_pairs = {(a.request_id, a.plek_id) for a in start}
+        prefs = solve_exact(
+            self.problem,
+            time_limit=max(1.0, until - time.perf_counter()),
+            bonus=bonus,
+            start=start,
+            pairs=out.pairs | placed_pairs,
+            min_weighted=weighted,
+        )
+        info["preferences_status"] = prefs.status
+        # Its objective is the weighted count plus the bonus: better when above the start's.
+        if prefs.placed_weighted > weighted + sum(bonus.get(k, 0.0) for k in placed_pairs) + 1e-9:
+            fresh = self._state_of(prefs) if prefs.draws is not None else None
+            if fresh is not None:
+                self.st = fresh
+                info["preferences_improved"] = True
+        if "Time limit reached" in (out.lp.status, res.status, prefs.status):
+            self.warnings.append("the exact polish stopped at the time limit (not reproducible)")
+        after = _score(self, self.st)
+        if after > before:
+            info["after"] = after[0]
         self.lp_info["polish"] = info
         self._lap("polish")
+
+    def _keep_if_better(self, res: ExactResult) -> None:
+        """Replace the state by an exact model's solution when ``_score`` ranks it higher."""
+        fresh = self._state_of(res) if res.draws is not None else None
+        if fresh is not None and _score(self, fresh) > _score(self, self.st):
+            self.st = fresh
 
     def run_bound(self, share: float = 0.45) -> None:
         from .bound import lp_relaxation
@@ -1138,8 +1184,9 @@ def solve(
     ``index_cache``: a worker's IndexCache; the region's last index is reused for
     what did not change (the result is the same as without it).
 
-    ``bound=False`` skips the LP relaxation (faster re-runs); the reported upper
-    bound is then the weighted count of requests that have an eligible plek.
+    ``bound=False`` skips the LP relaxation and the exact polish (faster re-runs);
+    the reported upper bound is then the weighted count of requests that have an
+    eligible plek.
     Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
     solved to optimality by the exact MILP; ``exact=False`` forces the heuristic.
     ``progress(stage, fraction)`` is called as phases advance (stages ``index``,
@@ -1239,7 +1286,7 @@ def solve(
             s.repair(cap)
             if _score(s, first) > _score(s, s.st):
                 s.st = first
-    polish = 0 < s.ix.eplek.size <= s.budget.polish_max_pairs and not _bound_reached(s)
+    polish = bound and 0 < s.ix.eplek.size <= s.budget.polish_max_pairs and not _bound_reached(s)
     s.phase(0.5, 0.8 if polish else 0.95)
     _search(s)
     if polish:
@@ -1364,7 +1411,17 @@ def _warm(s: Solver, start: Result) -> Result:
             keep.append((r, p, a.draws))
     # Mentors first: first-years' draws may lean on the peer hours they bring.
     keep.sort(key=lambda t: (not ix.mentor[t[0]], -ix.prio[t[0]], ix.rid[t[0]]))
+    # Placements whose draws are still there keep them before any is drawn anew: new
+    # draws would take the hours theirs stand on (the capacity report without the
+    # senior werkbegeleiders lost 18 placements that drew nothing from them).
+    redraw = []
     for r, p, draws in keep:
+        d = s._old_draws(r, p, draws)
+        if d is None:
+            redraw.append((r, p, draws))
+        else:
+            st.place(r, p, d)
+    for r, p, draws in redraw:
         d = s._old_draws(r, p, draws) or st.fits(r, p)
         if d is not None:
             st.place(r, p, d)

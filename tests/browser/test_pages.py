@@ -378,6 +378,8 @@ def test_a_failed_run_is_shown_plainly_and_goes_away_when_the_region_runs_again(
             cur.execute(f"DROP TRIGGER leerplek_test_refuse ON {table}")
             cur.execute("DROP FUNCTION leerplek_test_refuse()")
     # Nobody clicks again: the region is retried after its pause, and the notice goes.
-    notice.wait_for(state="hidden", timeout=60_000)
+    notice.wait_for(state="hidden", timeout=60_000)  # the retry has started
+    # and runs for seconds (the exact polish): the bar goes when it has finished.
+    page.locator("#run-progress").wait_for(state="hidden", timeout=90_000)
     assert AllocationRun.objects.filter(region=site.region).latest("pk").status == "finished"
     assert not_reloaded(page)

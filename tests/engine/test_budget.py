@@ -25,7 +25,8 @@ def test_progress_is_a_fraction_of_the_whole_solve():
     res = solve(p, progress=progress)
     assert check_feasibility(p, res) == []
     assert_forward_to_one(seen)
-    assert {"index", "construct", "repair", "bound", "lns", "done"} <= {s for s, _f in seen}
+    stages = {s for s, _f in seen}
+    assert {"index", "construct", "repair", "bound", "lns", "polish", "done"} <= stages
 
 
 def test_progress_of_the_exact_path_and_of_a_warm_start():

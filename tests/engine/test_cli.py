@@ -83,8 +83,13 @@ def test_solve_a_demo_region_with_the_exact_polish(tmp_path: Path) -> None:
 
     pf = tmp_path / "problem.json"
     pf.write_text(problem_to_json(load_demo("gooi-en-vechtstreek")))
-    out = run("solve", str(pf), "-o", str(tmp_path / "r.json"), "--polish-max-pairs", "100000")
+    out = run("solve", str(pf), "-o", str(tmp_path / "r.json"))  # polished by default here
     assert out.returncode == 0, out.stderr
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["stats"]["lp"]["polish"]["status"] == "Optimal"
     assert "gap 0.00%" in out.stderr  # on this region the polish reaches the bound
+    assert "at their first choice" in out.stderr
+    out = run("solve", str(pf), "-o", str(tmp_path / "r0.json"), "--polish-max-pairs", "0")
+    assert out.returncode == 0, out.stderr
+    assert "polish" not in json.loads((tmp_path / "r0.json").read_text())["stats"]["lp"]
+    assert "gap 0.00%" not in out.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coordination.engine import check_feasibility, solve
+from coordination.engine.model import Draw, ExistingPlacement
 
 from .helpers import fixed, plek, problem, req, src
 
@@ -26,3 +27,26 @@ def test_confirmed_placements_fit_together_when_a_mentor_is_among_them():
     assert check_feasibility(p, res) == []
     assert res.stats["warnings"] == []
     assert {(a.request_id, a.plek_id) for a in res.assignments} == {(2, 12), (4, 11)}
+
+
+def test_confirmed_placements_that_keep_their_draws_go_before_those_drawn_anew():
+    # Request 1's confirmed placement drew on a source that is gone: it needs new draws,
+    # and the werkbegeleider (first in its scope) would take the hours that request 2's
+    # placement still draws there. Request 2 keeps its draws first; request 1 then gets
+    # its school's docent-begeleider, the one source left that may carry it.
+    gone = (Draw(99, 2.0, 2.0),)
+    kept = (Draw(100, 2.0, 2.0),)
+    p = problem(
+        [req(1, school_id=1), req(2, school_id=2)],
+        [plek(11), plek(12)],
+        [src(100, hours=2.0), src(101, kind="docent_begeleider", hours=2.0, school_id=1)],
+        existing=[
+            ExistingPlacement(1, 11, fixed=True, draws=gone),
+            ExistingPlacement(2, 12, fixed=True, draws=kept),
+        ],
+    )
+    res = solve(p, exact=False)
+    assert check_feasibility(p, res) == []
+    assert res.stats["warnings"] == []
+    draws = {a.request_id: [d.source_id for d in a.draws] for a in res.assignments}
+    assert draws == {1: [101], 2: [100]}

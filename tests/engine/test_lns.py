@@ -40,15 +40,22 @@ def test_passes_go_on_while_they_improve_and_stop_when_one_does_not():
 
 def test_the_exact_polish_places_at_least_as_many_and_reaches_the_bound_here():
     p = load_demo("gooi-en-vechtstreek")
-    plain = solve(p)
-    polished = solve(p, budget=Budget(polish_max_pairs=100_000))
+    plain = solve(p, budget=Budget())  # polish_max_pairs 0: the search alone
+    assert "polish" not in plain.stats["lp"]
+    assert _weighted(plain) < plain.upper_bound  # here the search alone stays below
+    polished = solve(p)  # the default budget polishes a region of this size
     assert check_feasibility(p, polished) == []
     assert polished.stats["warnings"] == []
-    assert polished.stats["lp"]["polish"]["status"] == "Optimal"
+    polish = polished.stats["lp"]["polish"]
+    assert polish["status"] == "Optimal" and polish["preferences_status"] == "Optimal"
     assert _weighted(polished) >= _weighted(plain)
     assert polished.objective["placed"] >= plain.objective["placed"]
     # On this region the LP's pairs hold an optimum: the allocation meets its bound.
     assert _weighted(polished) == polished.upper_bound
-    # Too large for the budget's polish: not run.
-    small = solve(p, budget=Budget(polish_max_pairs=10))
-    assert "polish" not in small.stats["lp"]
+    # The second stage chose among the allocations that place as many the one with the
+    # best preferences: here more in their preferences than the search alone managed.
+    assert polish["preferences_improved"] is True
+    assert polished.objective["in_preferences"] >= plain.objective["in_preferences"]
+    # Too large for the budget's polish, or no bound asked for: not run.
+    assert "polish" not in solve(p, budget=Budget(polish_max_pairs=10)).stats["lp"]
+    assert "polish" not in solve(p, bound=False).stats["lp"]

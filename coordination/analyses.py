@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from coordination import engine, scenarios
 from coordination.engine.jsonio import problem_to_dict, result_from_dict, result_to_dict
-from coordination.loading import load_problem
+from coordination.loading import LoadedRegion, load_problem, stored_result
 from coordination.models import AnalysisJob, AnalysisKind, RunStatus
 from coordination.progress import Progress, throttled
 from events.outbox import record_event
@@ -92,13 +92,14 @@ def analysis_run(*, job_id: int) -> AnalysisJob | None:
         return None
     job = AnalysisJob.objects.select_related("region").get(pk=job_id)
     try:
-        problem = load_problem(job.region).problem
+        loaded = load_problem(job.region)
+        problem = loaded.problem
         problem_key = _digest(problem_to_dict(problem))
         if problem_key != job.problem_key:  # the region changed since the request
             job.problem_key = problem_key
             job.state_key = _digest([problem_key, job.kind, job.parameters])
             job.save(update_fields=["problem_key", "state_key"])
-        base = _cached_base(job)
+        base = _live_allocation(loaded) or _cached_base(job)
         progress = _progress_events(job)
         if job.kind == AnalysisKind.CAPACITY:
             result, rows = scenarios.capacity_solve(problem, base=base, progress=progress)
@@ -140,6 +141,14 @@ def analysis_run(*, job_id: int) -> AnalysisJob | None:
         )
     job.refresh_from_db()
     return job
+
+
+def _live_allocation(loaded: LoadedRegion) -> engine.Result | None:
+    """The region's placements as they stand, the allocation its coordinators see; None
+    before its first run. A what-if starts from it: a base solved here would be the
+    search's alone, without the exact polish the region's runs have (engine.solve_base),
+    and could place fewer than the dashboard shows."""
+    return stored_result(loaded) if loaded.problem.existing else None
 
 
 def _cached_base(job: AnalysisJob) -> engine.Result | None:

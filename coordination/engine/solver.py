@@ -454,13 +454,20 @@ class Solver:
             self.lp_info["polish"] = {"status": f"LP {out.lp.status}"}
             self._lap("polish")
             return
-        info: dict[str, Any] = {"status": res.status, "pairs": len(out.pairs), "before": before[0]}
+        info: dict[str, Any] = {
+            "status": res.status,
+            "pairs": len(out.pairs),
+            "before": before[0],
+            "lp_seconds": round(out.lp_seconds, 3),
+            "milp_seconds": round(out.milp_seconds, 3),
+        }
         self._keep_if_better(res)
         self.progress("polish", 0.6)
         start = self.assignments()
         weighted = _score(self, self.st)[0]
         bonus = self._exact_bonus()
         placed_pairs = {(a.request_id, a.plek_id) for a in start}
+        started = time.perf_counter()
         prefs = solve_exact(
             self.problem,
             time_limit=max(1.0, until - time.perf_counter()),
@@ -470,6 +477,7 @@ class Solver:
             min_weighted=weighted,
         )
         info["preferences_status"] = prefs.status
+        info["preferences_seconds"] = round(time.perf_counter() - started, 3)
         # Its objective is the weighted count plus the bonus: better when above the start's.
         if prefs.placed_weighted > weighted + sum(bonus.get(k, 0.0) for k in placed_pairs) + 1e-9:
             fresh = self._state_of(prefs) if prefs.draws is not None else None

@@ -129,6 +129,15 @@ def test_running_allocation_shows_progress_and_the_run(site: Site):
     mark_page(page)
     page.click("#run-now")
     page.wait_for_selector("#run-progress:not([hidden])")
+    # The engine's stage in the coordinator's words and language, not its code name.
+    dutch = ["de regio inlezen", "plaatsen", "ruimte maken", "de bovengrens berekenen"]
+    dutch += ["zoeken", "de beste verdeling zoeken", "voorkeuren verbeteren"]
+    page.wait_for_function(
+        "labels => labels.some((l) => document.getElementById('run-stage').textContent"
+        ".endsWith(' ' + l))",
+        arg=dutch,
+        timeout=60_000,
+    )
     run = wait_until(
         lambda: (
             AllocationRun.objects.filter(region=site.region, status="finished")

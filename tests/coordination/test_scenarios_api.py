@@ -10,6 +10,7 @@ import pytest
 
 from coordination.analyses import analysis_run
 from coordination.models import AnalysisJob
+from coordination.services import allocation_run
 from events.models import Event
 from placements.models import Placement
 from tests import factories
@@ -221,3 +222,19 @@ def test_a_job_reports_its_progress_on_the_region_stream_up_to_the_end(
     ]
     assert fractions, "no progress reported"
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_after_a_run_a_question_starts_from_the_placements_the_coordinator_sees(
+    client_for, world, tight_region
+):
+    run = allocation_run(region=world.region, trigger="manual")
+    live = Placement.objects.filter(allocation_run=run).count()
+    assert run.placed == live == 2
+    erin = client_for("erin")
+
+    body = _computed(erin, erin.post(_url(world, "scenario"), {"remove_source_ids": []}))
+
+    # The live placements are the base: nothing was solved (or stored) for it.
+    assert AnalysisJob.objects.get().base_result is None
+    assert body["placed_before"] == live
+    assert Placement.objects.filter(allocation_run=run).count() == live  # nothing changed

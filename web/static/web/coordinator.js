@@ -207,9 +207,17 @@ async function loadUnplaced() {
 
 const refresh = debounce(() => { loadOverview(); loadUnplaced(); }, 400);
 
+// The engine's stages (coordination/engine/solver.py: solve), as the coordinator reads them.
+const STAGES = {
+  index: gettext_noop("reading the region"), exact: gettext_noop("solving exactly"),
+  construct: gettext_noop("placing"), repair: gettext_noop("making room"),
+  bound: gettext_noop("computing the bound"), lns: gettext_noop("searching"),
+  polish: gettext_noop("finding the best allocation"), preferences: gettext_noop("improving preferences"),
+};
+
 function showProgress(stage, fraction) {
   $("run-progress").hidden = false;
-  $("run-stage").textContent = `${gettext("Running…")} ${stage ? gettext(stage) : ""}`;
+  $("run-stage").textContent = `${gettext("Running…")} ${stage ? gettext(STAGES[stage] || stage) : ""}`;
   $("run-bar").value = fraction ?? 0;
 }
 

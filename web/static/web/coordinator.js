@@ -213,6 +213,7 @@ const STAGES = {
   construct: gettext_noop("placing"), repair: gettext_noop("making room"),
   bound: gettext_noop("computing the bound"), lns: gettext_noop("searching"),
   polish: gettext_noop("finding the best allocation"), preferences: gettext_noop("improving preferences"),
+  done: gettext_noop("saving the result"),
 };
 
 function showProgress(stage, fraction) {

@@ -437,12 +437,14 @@ class Solver:
         the current allocation, can only find an allocation at least as good. Wherever
         the optimum of a synthetic or demo region is known, it equals that LP, and this
         restricted MILP reached it, where the search stays 0.6-2 % below.
-        Then the best preferences at that count: the same pairs and the first stage's,
-        the MILP with the preference bonus (``_exact_bonus``, as the exact path for tiny
-        regions has) and no fewer placed (weighted) than the first stage found. One
-        MILP with both took Amersfoort 33 s, the two stages 15 s (docs/benchmarks.md,
-        issue 10's eleventh step). Each stage's result is kept when ``_score`` is
-        better. Deterministic (one HiGHS thread) unless the safety cap stops it.
+        Then the best preferences at that count: the same pairs, the first stage's,
+        each request's first choice and the previous run's proposals, the MILP with the
+        preference bonus (``_exact_bonus``, as the exact path for tiny regions has) and
+        no fewer placed (weighted) than the first stage found. One MILP with placements
+        and bonus together took Amersfoort 33 s to optimality, the two stages 16 s
+        without the first choices and 24 s with them (docs/benchmarks.md, issue 10's
+        eleventh step). A stage's result is kept when it is better. Deterministic (one
+        HiGHS thread) unless the safety cap stops it.
         """
         from .exact import solve_exact, solve_restricted
 
@@ -467,13 +469,24 @@ class Solver:
         weighted = _score(self, self.st)[0]
         bonus = self._exact_bonus()
         placed_pairs = {(a.request_id, a.plek_id) for a in start}
+        # Besides those pairs: each request's first choice, where eligible (of the three
+        # demo regions, 8-12 more students at their first choice for 0-7 s; all the
+        # preferred pairs made Amersfoort's second stage run past the safety cap), and
+        # the previous run's proposals, which the bonus for keeping them then holds
+        # unless preferences gain.
+        ix = self.ix
+        wanted = {(ix.rid[r], ix.pid[p]) for r, p in self.previous.items()}
+        for r in range(len(ix.rid)):
+            first = next((p for p, k in ix.pref_rank[r].items() if k == 0), None)
+            if first is not None and (ix.rid[r], ix.pid[first]) in bonus:
+                wanted.add((ix.rid[r], ix.pid[first]))
         started = time.perf_counter()
         prefs = solve_exact(
             self.problem,
             time_limit=max(1.0, until - time.perf_counter()),
             bonus=bonus,
             start=start,
-            pairs=out.pairs | placed_pairs,
+            pairs=out.pairs | placed_pairs | wanted,
             min_weighted=weighted,
         )
         info["preferences_status"] = prefs.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,8 @@ from coordination.engine.exact import solve_exact
 from coordination.engine.locbound import LocationBound, location_bound
 from coordination.engine.synth import generate
 
-from .helpers import half_confirmed
+from .helpers import half_confirmed, plek, req, src
+from .helpers import problem as make_problem
 from .test_properties import instances
 
 SETTINGS = settings(
@@ -55,6 +57,33 @@ def test_the_bound_from_the_engine_is_at_least_the_optimum_also_with_confirmed(p
         assert out["upper_bound"] >= ref.placed_weighted - 1e-6
         # the master only mixes integer solutions of the locations: never above the bound
         assert out["master"] <= out["value"] + 1e-6
+
+
+def test_a_tiny_model_where_the_interior_point_method_ends_unknown_is_bounded_too() -> None:
+    # Hypothesis found it: without crossover HiGHS' interior point method ended
+    # "Unknown" on the whole decomposed LP, and the bound raised; simplex settles it.
+    prefs = (10, 11, 12)
+    first_years = [req(i, doelgroep="eerstejaars", preferences=prefs) for i in (3, 4, 5)]
+    p = make_problem(
+        [
+            req(1, preferences=prefs),
+            req(2, opleiding_id=2, doelgroep="eerstejaars", end=date(2026, 10, 30), priority=2),
+            *first_years,
+        ],
+        [plek(10), plek(11), plek(12, opleiding_ids=frozenset({1, 2}))],
+        [
+            src(100, hours=4.0, group_factor=0.6),
+            src(101, hours=1.0, start=date(2026, 11, 2)),
+            src(102, hours=1.0, location_id=2),
+            src(
+                103, kind="student_ondersteuner", hours=1.0, end=date(2026, 10, 30), max_students=1
+            ),
+        ],
+    )
+    for q in (p, half_confirmed(p)):
+        ref = solve_exact(q)
+        res = solve(q, exact=False)
+        assert location_bound(q, res.assignments, rounds=4)["upper_bound"] >= ref.placed_weighted
 
 
 def test_proves_the_optimum_on_the_region_of_300_where_it_is_known() -> None:

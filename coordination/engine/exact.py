@@ -156,13 +156,24 @@ def solve_exact(
     src_terms: dict[int, list[tuple[int, int, float]]] = defaultdict(list)  # (col, rid, coef)
     cnt_terms: dict[int, list[tuple[int, int]]] = defaultdict(list)
     mentor_x: dict[int, list[tuple[int, int]]] = defaultdict(list)  # location -> (col, rid)
+    # With ``pairs``, each request looks only at its own plekken (in id order, as without).
+    allowed: dict[int, set[int]] | None = None
+    if pairs is not None:
+        allowed = defaultdict(set)
+        for rid, pid in pairs:
+            allowed[rid].add(pid)
+        for rid, pid in fixed.items():
+            allowed[rid].add(pid)
+    plek_by_id = {p.id: p for p in pleks}
     for r in reqs:
         L = request_load(st, r)
         assign = []
-        for p in pleks:
+        if allowed is None:
+            candidates = pleks
+        else:
+            candidates = [plek_by_id[i] for i in sorted(allowed.get(r.id, ())) if i in plek_by_id]
+        for p in candidates:
             if not eligible(r, p, fixed):
-                continue
-            if pairs is not None and r.id not in fixed and (r.id, p.id) not in pairs:
                 continue
             extra = (bonus or {}).get((r.id, p.id), 0.0)
             j = var(1.0 if r.id in fixed else 0.0, 1.0, float(r.priority) + extra, True)

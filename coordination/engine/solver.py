@@ -312,17 +312,38 @@ class Solver:
                 redraw.append((r, p, e))
             else:
                 st.place(r, p, draws)
+        forced = []
         for r, p, e in redraw:
             # A mentor drawn anew brings peer hours that may make a first-year's old draws valid.
             draws = self._old_draws(r, p, e.draws) or st.fits(r, p)
             if draws is None:
                 draws = self._forced_draws(r, p)
-                self.warnings.append(
-                    f"confirmed placement of request {e.request_id} at plek {e.plek_id} "
-                    "exceeds seats or supervision; kept as it is"
-                )
+                forced.append(e)
             st.place(r, p, draws)
+        if forced and not self._fit_confirmed_exactly():
+            self.warnings.extend(
+                f"confirmed placement of request {e.request_id} at plek {e.plek_id} "
+                "exceeds seats or supervision; kept as it is"
+                for e in forced
+            )
         self._lap("existing")
+
+    def _fit_confirmed_exactly(self) -> bool:
+        """Draws for every confirmed placement within capacity, found by the exact model
+        over them alone (drawn one by one, a placement can take the hours another needs);
+        False, and the state as it was, when there are none (seats or supervision were
+        cut below what was confirmed)."""
+        from .exact import solve_exact
+
+        limit = 10.0 if self.time_limit is None else max(0.5, 0.1 * self.time_limit)
+        res = solve_exact(self.problem, time_limit=limit, pairs=set())  # confirmed pairs only
+        if res.status != "Optimal" or res.draws is None:
+            return False
+        fresh = self._state_of(res)
+        if fresh is None:
+            return False
+        self.st = fresh
+        return True
 
     def fresh_state(self, old: State) -> State:
         """A new state holding only the confirmed placements of ``old``."""

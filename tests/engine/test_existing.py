@@ -50,3 +50,42 @@ def test_confirmed_placements_that_keep_their_draws_go_before_those_drawn_anew()
     assert res.stats["warnings"] == []
     draws = {a.request_id: [d.source_id for d in a.draws] for a in res.assignments}
     assert draws == {1: [101], 2: [100]}
+
+
+def test_confirmed_placements_all_drawn_anew_fit_where_an_exact_fit_exists():
+    # Both confirmed placements drew on a source that is gone. Drawn greedily in request
+    # order, request 1 takes the werkbegeleider (first in its scope) that request 2
+    # needs, and request 2's placement would be kept overloaded. The exact model over the
+    # confirmed placements finds the fit: request 1 on its school's docent-begeleider.
+    gone = (Draw(99, 2.0, 2.0),)
+    p = problem(
+        [req(1, school_id=1), req(2, school_id=2), req(3, school_id=2)],
+        [plek(11), plek(12), plek(13)],
+        [src(100, hours=2.0), src(101, kind="docent_begeleider", hours=2.0, school_id=1)],
+        existing=[
+            ExistingPlacement(1, 11, fixed=True, draws=gone),
+            ExistingPlacement(2, 12, fixed=True, draws=gone),
+        ],
+    )
+    res = solve(p, exact=False)
+    assert check_feasibility(p, res) == []
+    assert res.stats["warnings"] == []
+    draws = {a.request_id: [d.source_id for d in a.draws] for a in res.assignments}
+    assert draws == {1: [101], 2: [100]}  # request 3 finds no supervision left
+
+
+def test_confirmed_placements_beyond_what_is_left_are_kept_and_said():
+    # The werkbegeleider's hours were cut below what was confirmed: no draws fit both.
+    # Confirmed placements are never dropped; the one that does not fit is named.
+    p = problem(
+        [req(1), req(2)],
+        [plek(11), plek(12)],
+        [src(100, hours=2.0)],
+        existing=[fixed(1, 11), fixed(2, 12)],
+    )
+    res = solve(p, exact=False)
+    assert {(a.request_id, a.plek_id) for a in res.assignments} == {(1, 11), (2, 12)}
+    assert res.stats["warnings"] == [
+        "confirmed placement of request 2 at plek 12 exceeds seats or supervision; kept as it is"
+    ]
+    assert [v.code for v in check_feasibility(p, res)] == ["source_hours"]  # the one overload

@@ -5,8 +5,8 @@
 Creates (or empties) the PostgreSQL database --database, migrates it, seeds the demo (600
 requests in three regions), runs one allocation per region, then per region asks the
 service path the worker takes (`analysis_request`, `analysis_run`): a capacity report on the
-fresh state (its base solved in the job), a scenario on the same state (base reused from the
-report), and a second scenario after one new request (a new state: base solved again). Prints
+fresh state, a scenario on the same state, and a second scenario after one new request (a new
+state). Each starts from the region's live placements, the allocation run's. Prints
 each job's wall time with its answer and the load average before and after. Not a pytest
 module; the figures go to docs/benchmarks.md.
 """
@@ -93,9 +93,9 @@ def main() -> None:
                 }
             ]
         }
-        timed(AnalysisKind.CAPACITY, {}, "capacity report (base solved)")
+        timed(AnalysisKind.CAPACITY, {}, "capacity report")
         print(f"{'':<22} the scenarios add their source at location {location}")
-        timed(AnalysisKind.SCENARIO, senior, "scenario (base reused)")
+        timed(AnalysisKind.SCENARIO, senior, "scenario, same state")
         template = PlacementRequest.objects.filter(region=region).earliest("pk")
         common.submit_like(
             template,
@@ -103,7 +103,7 @@ def main() -> None:
             start_date=dt.date(2027, 2, 1),
             end_date=dt.date(2027, 6, 30),
         )
-        timed(AnalysisKind.SCENARIO, senior, "scenario, new state (base solved)")
+        timed(AnalysisKind.SCENARIO, senior, "scenario, new state")
     print("load average after:", Path("/proc/loadavg").read_text().split()[:3])
     redis.Redis.from_url(args.redis).flushdb()  # the tasks no worker took
 

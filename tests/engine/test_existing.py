@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from coordination.engine import check_feasibility, solve
 from coordination.engine.model import Draw, ExistingPlacement
 
@@ -29,42 +31,30 @@ def test_confirmed_placements_fit_together_when_a_mentor_is_among_them():
     assert {(a.request_id, a.plek_id) for a in res.assignments} == {(2, 12), (4, 11)}
 
 
-def test_confirmed_placements_that_keep_their_draws_go_before_those_drawn_anew():
-    # Request 1's confirmed placement drew on a source that is gone: it needs new draws,
-    # and the werkbegeleider (first in its scope) would take the hours that request 2's
-    # placement still draws there. Request 2 keeps its draws first; request 1 then gets
-    # its school's docent-begeleider, the one source left that may carry it.
-    gone = (Draw(99, 2.0, 2.0),)
-    kept = (Draw(100, 2.0, 2.0),)
-    p = problem(
-        [req(1, school_id=1), req(2, school_id=2)],
-        [plek(11), plek(12)],
-        [src(100, hours=2.0), src(101, kind="docent_begeleider", hours=2.0, school_id=1)],
-        existing=[
-            ExistingPlacement(1, 11, fixed=True, draws=gone),
-            ExistingPlacement(2, 12, fixed=True, draws=kept),
-        ],
-    )
-    res = solve(p, exact=False)
-    assert check_feasibility(p, res) == []
-    assert res.stats["warnings"] == []
-    draws = {a.request_id: [d.source_id for d in a.draws] for a in res.assignments}
-    assert draws == {1: [101], 2: [100]}
+GONE = (Draw(99, 2.0, 2.0),)  # drawn on a source the problem no longer has
 
 
-def test_confirmed_placements_all_drawn_anew_fit_where_an_exact_fit_exists():
-    # Both confirmed placements drew on a source that is gone. Drawn greedily in request
-    # order, request 1 takes the werkbegeleider (first in its scope) that request 2
-    # needs, and request 2's placement would be kept overloaded. The exact model over the
-    # confirmed placements finds the fit: request 1 on its school's docent-begeleider.
-    gone = (Draw(99, 2.0, 2.0),)
+@pytest.mark.parametrize(
+    "second_draws",
+    [
+        # Request 1's placement needs new draws, and the werkbegeleider (first in its
+        # scope) would take the hours request 2's placement still draws there: request 2
+        # keeps its draws first, then request 1 gets its school's docent-begeleider.
+        pytest.param((Draw(100, 2.0, 2.0),), id="one-keeps-its-draws"),
+        # Both need new draws. Drawn one by one in request order, request 1 takes the
+        # werkbegeleider request 2 needs; the exact model over the confirmed placements
+        # alone finds the fit.
+        pytest.param(GONE, id="both-drawn-anew"),
+    ],
+)
+def test_confirmed_placements_fit_together_where_a_fit_exists(second_draws):
     p = problem(
         [req(1, school_id=1), req(2, school_id=2), req(3, school_id=2)],
         [plek(11), plek(12), plek(13)],
         [src(100, hours=2.0), src(101, kind="docent_begeleider", hours=2.0, school_id=1)],
         existing=[
-            ExistingPlacement(1, 11, fixed=True, draws=gone),
-            ExistingPlacement(2, 12, fixed=True, draws=gone),
+            ExistingPlacement(1, 11, fixed=True, draws=GONE),
+            ExistingPlacement(2, 12, fixed=True, draws=second_draws),
         ],
     )
     res = solve(p, exact=False)

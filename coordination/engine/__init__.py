@@ -1,7 +1,8 @@
 """Leerplek allocation engine: pure Python, no Django.
 
 Entry points: :func:`solve`, :func:`check_feasibility`, :func:`run_scenario`,
-:func:`capacity_report` and the JSON functions; see docs/allocation-format.md.
+:func:`capacity_report`, :func:`solve_base` (a what-if's base) and the JSON functions; see
+docs/allocation-format.md.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ from .model import (
     REASON_SUPERVISION_FULL,
     Assignment,
     Draw,
-    ExistingPlacement,
     Problem,
     Result,
     Unplaced,
@@ -83,10 +82,9 @@ PREFETCH_PLEKKEN = 8  # plekken covered by one such pass
 # From this many requests on, default_budget is the large regions' one.
 LARGE_REGION = 5_000
 # Regions up to this many eligible pairs are polished exactly after the search
-# (Solver.polish_exact): the demo regions (1,061-2,000 pairs) in 10-23 s, placing 9 more
-# students than the search alone, with better preferences; 500 synthetic requests (4,012
-# pairs) would take 40 s and more, 1,000 minutes (docs/benchmarks.md, issue 10's
-# eleventh step).
+# (Solver.polish_exact): the demo regions (1,061-2,000 pairs) in 7-27 s, placing 9 more
+# students than the search alone, with better preferences; 500 synthetic requests (4,469
+# pairs) took 86 s, 1,000 minutes (docs/benchmarks.md, issue 10's eleventh step).
 POLISH_MAX_PAIRS = 2_500
 
 
@@ -273,7 +271,7 @@ class Solver:
 
     # -- phases -------------------------------------------------------------
     def place_existing(self) -> None:
-        ix, st = self.ix, self.st
+        ix = self.ix
         # Confirmed placements first, and among them peer mentors: first-years' draws
         # may lean on the peer hours a mentor brings (as in a warm start).
         mentor = {r.id for r in self.problem.requests if r.peer_mentor}
@@ -288,9 +286,7 @@ class Solver:
             np.array([rows[i][1] for i in found], dtype=np.int64),
         )
         eligible = dict(zip(found, (slots >= 0).tolist(), strict=True))
-        # Those whose draws are all still there keep them before any is drawn anew: new
-        # draws would take the hours theirs stand on (tests/engine/test_existing.py).
-        redraw: list[tuple[int, int, ExistingPlacement]] = []
+        confirmed: list[tuple[int, int, tuple[Draw, ...]]] = []
         for i, e in enumerate(existing):
             r, p = rows[i]
             if r is None or p is None:
@@ -298,7 +294,7 @@ class Solver:
                     f"existing placement {e.request_id}->{e.plek_id} refers to a missing row"
                 )
                 continue
-            if st.assign[r] >= 0 or self.fixed[r]:
+            if self.fixed[r]:  # listed twice: the confirmed one counts
                 continue
             if not e.fixed:
                 if not eligible[i]:
@@ -307,26 +303,45 @@ class Solver:
                 self.previous[r] = p
                 continue  # proposals are kept in the construction phase, after the LP
             self.fixed[r] = True
-            draws = self._old_draws(r, p, e.draws)
-            if draws is None:
-                redraw.append((r, p, e))
-            else:
-                st.place(r, p, draws)
-        forced = []
-        for r, p, e in redraw:
-            # A mentor drawn anew brings peer hours that may make a first-year's old draws valid.
-            draws = self._old_draws(r, p, e.draws) or st.fits(r, p)
-            if draws is None:
-                draws = self._forced_draws(r, p)
-                forced.append(e)
-            st.place(r, p, draws)
+            confirmed.append((r, p, e.draws))
+        forced = self.place_kept(confirmed, force=True)
         if forced and not self._fit_confirmed_exactly():
             self.warnings.extend(
-                f"confirmed placement of request {e.request_id} at plek {e.plek_id} "
+                f"confirmed placement of request {ix.rid[r]} at plek {ix.pid[p]} "
                 "exceeds seats or supervision; kept as it is"
-                for e in forced
+                for r, p in forced
             )
         self._lap("existing")
+
+    def place_kept(
+        self, kept: list[tuple[int, int, tuple[Draw, ...]]], *, force: bool = False
+    ) -> list[tuple[int, int]]:
+        """Place (request, plek, earlier draws) in the order given, keeping what still fits.
+
+        Those whose draws are all still there keep them before any is drawn anew: new
+        draws would take the hours theirs stand on (tests/engine/test_existing.py). The
+        rest try their draws again (a mentor placed since brings peer hours), then fresh
+        ones. What fits in neither way is left out, or with ``force`` placed on
+        best-effort draws beyond capacity; returns those (request, plek).
+        """
+        st = self.st
+        redraw = []
+        for r, p, draws in kept:
+            d = self._old_draws(r, p, draws)
+            if d is None:
+                redraw.append((r, p, draws))
+            else:
+                st.place(r, p, d)
+        misfits = []
+        for r, p, draws in redraw:
+            d = self._old_draws(r, p, draws) or st.fits(r, p)
+            if d is None:
+                misfits.append((r, p))
+                if not force:
+                    continue
+                d = self._forced_draws(r, p)
+            st.place(r, p, d)
+        return misfits
 
     def _fit_confirmed_exactly(self) -> bool:
         """Draws for every confirmed placement within capacity, found by the exact model
@@ -1453,20 +1468,9 @@ def _warm(s: Solver, start: Result) -> Result:
             keep.append((r, p, a.draws))
     # Mentors first: first-years' draws may lean on the peer hours they bring.
     keep.sort(key=lambda t: (not ix.mentor[t[0]], -ix.prio[t[0]], ix.rid[t[0]]))
-    # Placements whose draws are still there keep them before any is drawn anew: new
-    # draws would take the hours theirs stand on (the capacity report without the
-    # senior werkbegeleiders lost 18 placements that drew nothing from them).
-    redraw = []
-    for r, p, draws in keep:
-        d = s._old_draws(r, p, draws)
-        if d is None:
-            redraw.append((r, p, draws))
-        else:
-            st.place(r, p, d)
-    for r, p, draws in redraw:
-        d = s._old_draws(r, p, draws) or st.fits(r, p)
-        if d is not None:
-            st.place(r, p, d)
+    # Kept draws first (the capacity report without the senior werkbegeleiders lost 18
+    # placements that drew nothing from them when they were drawn in this order alone).
+    s.place_kept(keep)
     s._lap("construct")
     s.phase(0.1, 0.3)
     s.progress("repair", 0.0)

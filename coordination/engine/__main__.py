@@ -46,6 +46,13 @@ def main(argv: list[str] | None = None) -> int:
         "eligible pairs (seconds at 150-270 requests, minutes at 1,000; 0: never; "
         f"default: {POLISH_MAX_PAIRS:,})",
     )
+    sp.add_argument(
+        "--clusters",
+        type=int,
+        default=None,
+        help="larger problems: groups of nearby locations re-solved exactly after the "
+        "search (about a quarter of a minute each; 0: none; default: the budget's)",
+    )
     cp = sub.add_parser("check", help="check a result against a problem")
     cp.add_argument("problem", type=Path)
     cp.add_argument("result", type=Path)
@@ -56,11 +63,11 @@ def main(argv: list[str] | None = None) -> int:
 
     problem = problem_from_json(args.problem.read_bytes())
     if args.cmd == "solve":
-        budget = None
+        budget = default_budget(len(problem.requests))
         if args.polish_max_pairs is not None:
-            budget = replace(
-                default_budget(len(problem.requests)), polish_max_pairs=args.polish_max_pairs
-            )
+            budget = replace(budget, polish_max_pairs=args.polish_max_pairs)
+        if args.clusters is not None:
+            budget = replace(budget, cluster_polish=args.clusters)
         started = time.perf_counter()
         result = solve(problem, time_limit=args.time_limit, bound=not args.no_bound, budget=budget)
         seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 
@@ -94,6 +94,8 @@ def solve_exact(
     pairs: Set[tuple[int, int]] | None = None,
     heuristic_effort: float | None = None,
     min_weighted: float | None = None,
+    reserved: Mapping[int, Mapping[int, tuple[float, int]]] | None = None,
+    max_nodes: int | None = None,
 ) -> ExactResult:
     """Maximise placed requests weighted by priority (+ optional small bonus per pair).
 
@@ -107,6 +109,8 @@ def solve_exact(
     ``min_weighted``: allocations placing less (weighted) are excluded: the second
     stage of a lexicographic solve, where the first found the most that can be placed
     and the second, with a ``bonus``, the best preferences at that count.
+    ``reserved``: source id -> week -> (hours, students) that placements outside this
+    problem already take from the source (a part of a region solved with the rest fixed).
     """
     import highspy
 
@@ -128,8 +132,14 @@ def solve_exact(
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.setOptionValue("mip_rel_gap", 0.0)
+    if bonus is None:
+        # Whole priorities, so whole objective values: a solution within less than one of
+        # the dual bound is optimal, and the search can stop there.
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
     if heuristic_effort is not None:
         h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
     inf = highspy.kHighsInf
 
     def var(lo: float, hi: float, cost: float, integer: bool) -> int:
@@ -210,15 +220,25 @@ def solve_exact(
 
     weeks = sorted({w for a, b in span.values() for w in range(a, b + 1)})
     for p in pleks:
-        for w in weeks:
-            terms = [(j, 1.0) for j, rid in seat_terms[p.id] if span[rid][0] <= w <= span[rid][1]]
-            if len(terms) > p.seats:
-                row(-inf, float(p.seats), terms)
+        _week_rows(
+            row,
+            [
+                (
+                    [(j, 1.0) for j, rid in seat_terms[p.id] if span[rid][0] <= w <= span[rid][1]],
+                    p.seats,
+                )
+                for w in weeks
+            ],
+            unit_columns=True,
+        )
     for s in srcs:
+        hours_rows: list[tuple[list[tuple[int, float]], float]] = []
+        count_rows: list[tuple[list[tuple[int, float]], float]] = []
         for w in weeks:
             terms = [(y, g) for y, rid, g in src_terms[s.id] if span[rid][0] <= w <= span[rid][1]]
             if not terms:
                 continue
+            taken, students = (reserved or {}).get(s.id, {}).get(w, (0.0, 0))
             if s.kind == "student_ondersteuner":
                 if _week(s.start) <= w <= _week(s.end):
                     for j, rid in mentor_x.get(s.location_id or -1, ()):
@@ -226,11 +246,12 @@ def solve_exact(
                             terms.append((j, -st.peer_hours / HOURS_UNIT))
                 row(-inf, 0.0, terms)
             else:
-                row(-inf, s.hours_per_week / HOURS_UNIT, terms)
+                hours_rows.append((terms, max(0.0, (s.hours_per_week - taken) / HOURS_UNIT)))
             if s.max_students is not None:
                 ct = [(u, 1.0) for u, rid in cnt_terms[s.id] if span[rid][0] <= w <= span[rid][1]]
-                if len(ct) > s.max_students:
-                    row(-inf, float(s.max_students), ct)
+                count_rows.append((ct, max(0, s.max_students - students)))
+        _week_rows(row, hours_rows)
+        _week_rows(row, count_rows, unit_columns=True)
 
     if h.getNumCol() == 0:
         return ExactResult("Optimal", 0.0, {}, 0.0, {})  # nothing can be placed
@@ -251,6 +272,7 @@ def solve_exact(
     if h.getModelStatus() not in (
         highspy.HighsModelStatus.kOptimal,
         highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kSolutionLimit,
     ):
         return ExactResult(status, 0.0, {}, 0.0)
     val = h.getSolution().col_value
@@ -265,6 +287,39 @@ def solve_exact(
                 draws[rid].append((sid, round(units_drawn * HOURS_UNIT, 6)))
     xv = {k: float(val[j]) for k, j in x.items() if val[j] > 1e-9}
     return ExactResult(status, obj, plek_of, bound, dict(draws), xv)
+
+
+def _week_rows(
+    row: Callable[[float, float, list[tuple[int, float]]], None],
+    rows: list[tuple[list[tuple[int, float]], float]],
+    *,
+    unit_columns: bool = False,
+) -> None:
+    """Add ``sum(terms) <= limit`` for each week's (terms, limit), without the dominated ones.
+
+    All coefficients are non-negative, so a week whose columns are among another's, with
+    a limit at least as high, adds nothing: requests run whole periods, so a region of
+    43 weeks has a handful of distinct weeks per plek or source (4 periods in the
+    synthetic regions), and the MILP's every node solves the smaller LP.
+    ``unit_columns``: every column is at most 1 (seats, student counts), so a row with
+    no more columns than its limit cannot bind either.
+    """
+    inf = float("inf")
+    least: dict[frozenset[int], tuple[float, list[tuple[int, float]]]] = {}
+    for terms, limit in rows:
+        key = frozenset(j for j, _ in terms)
+        if key not in least or limit < least[key][0]:
+            least[key] = (float(limit), terms)
+    kept = sorted(least.items(), key=lambda kv: -len(kv[0]))
+    for key, (limit, terms) in kept:
+        if unit_columns and len(terms) <= limit:
+            continue
+        if any(
+            other != key and key <= other and other_limit <= limit
+            for other, (other_limit, _) in kept
+        ):
+            continue
+        row(-inf, limit, terms)
 
 
 # The interior-point solution is not a vertex but the centre of the optimal face: it
@@ -292,6 +347,9 @@ def solve_restricted(
     until: float = math.inf,
     min_share: float = RESTRICTED_MIN_SHARE,
     heuristic_effort: float | None = None,
+    reserved: Mapping[int, Mapping[int, tuple[float, int]]] | None = None,
+    max_nodes: int | None = None,
+    only_gain: bool = False,
 ) -> RestrictedResult:
     """The exact MILP on the pairs its LP relaxation uses, started from ``start``.
 
@@ -301,11 +359,19 @@ def solve_restricted(
     problem and at least as good as ``start``. Where the LP is tight (wherever the
     optimum is known, it was) the optimum tends to lie on those pairs. ``time_limit``
     applies to each model, ``until`` (a ``time.perf_counter()`` moment) to both.
+    ``only_gain``: no MILP (``milp`` None) when the LP shows that nothing can place
+    one more (weighted) than ``start``.
     """
     t0 = time.perf_counter()
-    lp = solve_exact(problem, time_limit=min(time_limit, max(1.0, until - t0)), relax=True)
+    priority = {r.id: r.priority for r in problem.requests}
+    lp = solve_exact(
+        problem, time_limit=min(time_limit, max(1.0, until - t0)), relax=True, reserved=reserved
+    )
     t1 = time.perf_counter()
     if lp.status != "Optimal" or not lp.x_values:
+        return RestrictedResult(lp, None, 0, frozenset(), t1 - t0, 0.0)
+    if only_gain and lp.placed_weighted < sum(priority[a.request_id] for a in start) + 1 - 1e-6:
+        # Whole priorities: no allocation places one more than ``start`` (weighted).
         return RestrictedResult(lp, None, 0, frozenset(), t1 - t0, 0.0)
     used = {k for k, v in lp.x_values.items() if v >= min_share}
     pairs = frozenset(used | {(a.request_id, a.plek_id) for a in start})
@@ -315,6 +381,8 @@ def solve_restricted(
         start=start,
         pairs=pairs,
         heuristic_effort=heuristic_effort,
+        reserved=reserved,
+        max_nodes=max_nodes,
     )
     return RestrictedResult(lp, milp, len(used), pairs, t1 - t0, time.perf_counter() - t1)
 

@@ -102,12 +102,14 @@ def solve_base(
 ) -> Result:
     """The region's allocation as a what-if's base, when none is at hand.
 
-    ``budget`` (default: the size's, without the exact polish): both sides of a what-if
+    ``budget`` (default: the size's, without either exact polish): both sides of a what-if
     are warm re-runs from this base, so the polish would buy little and cost 10-20 s
     of a job that answers in seconds (docs/benchmarks.md, issue 10's eleventh step).
     """
     if budget is None:
-        budget = replace(default_budget(len(problem.requests)), polish_max_pairs=0)
+        budget = replace(
+            default_budget(len(problem.requests)), polish_max_pairs=0, cluster_polish=0
+        )
     return solve(problem, time_limit=time_limit, progress=progress, budget=budget)
 
 

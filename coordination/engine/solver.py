@@ -74,6 +74,9 @@ REPAIR_MIN_YIELD = 0.01
 # work budget takes, so that it only stops a run that something went wrong with.
 SAFETY_SECONDS_MIN = 60.0
 SAFETY_SECONDS_PER_REQUEST = 0.005
+# A cluster of the exact polish by clusters: 4-50 s at 150 requests (1,000 synthetic
+# requests, docs/benchmarks.md, issue 10's twelfth step).
+SAFETY_SECONDS_PER_CLUSTER = 90.0
 # try_place: with more plekken than this left to try after one that failed, the
 # availability of every source in reach is computed at once (100,000 requests: a
 # request tries about five).
@@ -108,6 +111,10 @@ class Budget:
     the search, regions with at most this many eligible pairs are re-solved exactly on
     their LP's pairs (``Solver.polish_exact``; 0: never; ``default_budget`` sets
     POLISH_MAX_PAIRS). Seconds at demo sizes, minutes at 1,000 requests.
+    ``cluster_polish``: regions beyond that get, after the search, up to this many groups
+    of nearby locations re-solved exactly, each re-allocating about ``cluster_requests``
+    requests with the rest of the region fixed, its MILP limited to ``cluster_nodes``
+    branch-and-bound nodes (clusters.py; 0: none).
     """
 
     lns_neighbourhoods: int = 20
@@ -120,6 +127,9 @@ class Budget:
     bound_steps: int = 200
     guide_steps: int = 60
     polish_max_pairs: int = 0
+    cluster_polish: int = 0
+    cluster_requests: int = 150
+    cluster_nodes: int = 200
     seed: int = 0
 
 
@@ -142,6 +152,12 @@ def default_budget(n_requests: int) -> Budget:
 
 # A warm-started re-run (scenarios, the capacity report) repairs around what changed.
 WARM_BUDGET = Budget(lns_neighbourhoods=4, lns_work=0.02)
+
+
+def safety_seconds(n_requests: int, budget: Budget) -> float:
+    """The default wall-clock safety cap: far above what the budget's work takes."""
+    base = max(SAFETY_SECONDS_MIN, SAFETY_SECONDS_PER_REQUEST * n_requests)
+    return base + SAFETY_SECONDS_PER_CLUSTER * budget.cluster_polish
 
 
 def _noop(_phase: str, _fraction: float) -> None:
@@ -539,6 +555,21 @@ class Solver:
         if after > before:
             info["after"] = after[0]
         self.lp_info["polish"] = info
+        self._lap("polish")
+
+    def polish_by_clusters(self) -> None:
+        """The exact polish on groups of nearby locations, one at a time (clusters.py)."""
+        from .clusters import polish_clusters
+
+        b = self.budget
+        self.lp_info["cluster_polish"] = polish_clusters(
+            self,
+            clusters=b.cluster_polish,
+            size=b.cluster_requests,
+            nodes=b.cluster_nodes,
+            until=self._deadline(0.9),
+            progress=lambda f: self.progress("polish", f),
+        )
         self._lap("polish")
 
     def _keep_if_better(self, res: ExactResult) -> None:
@@ -1221,8 +1252,9 @@ def solve(
     :func:`default_budget` for the size). The result is a function of the problem
     and the budget only: the same at any load; on another kind of CPU numpy's vector
     kernels may round differently (docs/benchmarks.md, issue 10's eighth step).
-    ``time_limit``: a wall-clock safety cap in seconds (default: 60 s, or 5 ms per
-    request), far above what the budget takes; a phase it cuts short is named in
+    ``time_limit``: a wall-clock safety cap in seconds (default: ``safety_seconds``,
+    60 s or 5 ms per request, and 90 s per cluster of the exact polish by clusters), far
+    above what the budget takes; a phase it cuts short is named in
     ``stats.warnings`` and the result is then no longer reproducible.
 
     ``previous``: the result of the last run on this region, whose placements are
@@ -1250,8 +1282,9 @@ def solve(
     ``construct``, ``repair``, ``bound``, ``lns``, ``preferences``, ``done``); the
     fraction is of the whole solve, never decreases, and is 1.0 only at ``done``.
     """
+    budget = budget or default_budget(len(problem.requests))
     if time_limit is None:
-        time_limit = max(SAFETY_SECONDS_MIN, SAFETY_SECONDS_PER_REQUEST * len(problem.requests))
+        time_limit = safety_seconds(len(problem.requests), budget)
     s = Solver(
         problem,
         time_limit=time_limit,
@@ -1344,12 +1377,17 @@ def solve(
             if _score(s, first) > _score(s, s.st):
                 s.st = first
     polish = bound and 0 < s.ix.eplek.size <= s.budget.polish_max_pairs and not _bound_reached(s)
-    s.phase(0.5, 0.8 if polish else 0.95)
+    by_clusters = bound and not polish and s.budget.cluster_polish > 0 and not _bound_reached(s)
+    s.phase(0.5, 0.8 if polish or by_clusters else 0.95)
     _search(s)
     if polish:
         s.phase(0.8, 0.95)
         s.progress("polish", 0.0)
         s.polish_exact()
+    elif by_clusters:
+        s.phase(0.8, 0.95)
+        s.progress("polish", 0.0)
+        s.polish_by_clusters()
     s.phase(0.95, 0.99)
     s.progress("preferences", 0.0)
     if s.improve_preferences(cap):
@@ -1485,6 +1523,9 @@ def _warm(s: Solver, start: Result) -> Result:
     order = s.order_key()
     s.phase(0.4, 0.95)
     _search(s, only=[r for r in order if was_placed[r]] + [r for r in order if not was_placed[r]])
+    if s.budget.cluster_polish > 0 and not _bound_reached(s):
+        s.progress("polish", 0.0)
+        s.polish_by_clusters()  # a long offline run's (bestknown.run_clusters)
     s.phase(0.95, 0.99)
     s.progress("preferences", 0.0)
     if s.improve_preferences(cap):

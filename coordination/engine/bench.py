@@ -123,15 +123,19 @@ def kept_index_mb(problem: Any) -> float:
     return kept / 1e6
 
 
-def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
+def one_size(n: int, seed: int, reallocate: bool, clusters: int | None = None) -> dict[str, Any]:
     from .bestknown import load as load_best_known
     from .checker import check_feasibility
     from .index import IndexCache
     from .model import ExistingPlacement
-    from .solver import solve
+    from .solver import default_budget, solve
     from .synth import generate
 
     out: dict[str, Any] = {"size": n, "seed": seed}
+    budget = default_budget(n)
+    if clusters is not None:
+        budget = replace(budget, cluster_polish=clusters)
+        out["cluster_polish"] = clusters
     t = time.perf_counter()
     problem = generate(n, seed)
     out["generate_seconds"] = time.perf_counter() - t
@@ -139,7 +143,7 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
     out["sources"] = len(problem.sources)
     t = time.perf_counter()
     cache = IndexCache()  # as a worker keeps it: the re-allocation below reuses the index
-    result = solve(problem, index_cache=cache)
+    result = solve(problem, index_cache=cache, budget=budget)
     out["solve_seconds"] = time.perf_counter() - t
     out["placed"] = result.objective["placed"]
     out["placed_weighted"] = result.objective["placed_weighted"]
@@ -147,6 +151,8 @@ def one_size(n: int, seed: int, reallocate: bool) -> dict[str, Any]:
     out["gap"] = result.gap
     out["bound_kind"] = result.stats["lp"].get("bound_kind")
     out["timings"] = result.stats["timings"]
+    if "cluster_polish" in result.stats["lp"]:
+        out["clusters"] = result.stats["lp"]["cluster_polish"]
     out["lp"] = {k: result.stats["lp"].get(k) for k in ("columns", "rows", "status")}
     out["first_choice"] = result.objective["first_choice"]
     out["fairness"] = result.objective["fairness_min_school_ratio"]
@@ -242,10 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="print one JSON line per size")
+    ap.add_argument(
+        "--clusters",
+        type=int,
+        help="the exact polish by this many location clusters after the search (default: "
+        "the budget's, none)",
+    )
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one is not None:
-        print(json.dumps(one_size(args.one, args.seed, args.one == 10_000)))
+        print(json.dumps(one_size(args.one, args.seed, args.one == 10_000, args.clusters)))
         return 0
     rows = []
     for n in [int(x) for x in args.sizes.split(",") if x.strip()]:
@@ -260,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(n),
                 "--seed",
                 str(args.seed),
+                *([] if args.clusters is None else ["--clusters", str(args.clusters)]),
             ],
             capture_output=True,
             text=True,
@@ -292,6 +305,13 @@ def _print_row(r: dict[str, Any]) -> None:
         + (f" violations {r['violations']}" if "violations" in r else ""),
         flush=True,
     )
+    if "clusters" in r:
+        c = r["clusters"]
+        print(
+            f"{'':11}cluster polish: {c['clusters']} clusters, {c['improved']} improved, "
+            f"+{c['gained_weighted']:g} weighted, {c['seconds']:.1f} s",
+            flush=True,
+        )
     if "machine_speed_s" in r:
         print(
             f"{'':11}machine speed before this size: {r['machine_speed_s']:.3f} s "

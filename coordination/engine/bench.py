@@ -181,7 +181,7 @@ def one_size(n: int, seed: int, reallocate: bool, clusters: int | None = None) -
     if known is not None:
         out["best_known"] = {
             "weighted": known["best_known_weighted"],
-            "how": "offline MILP" if "milp_status" in known else "long search",
+            "how": known.get("method", "offline MILP"),
             "dual_bound": known["dual_bound"],
             "gap_to_best_known": 1 - out["placed_weighted"] / known["best_known_weighted"],
             "gap_to_kept_bound": 1 - out["placed_weighted"] / known["dual_bound"],

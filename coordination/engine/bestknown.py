@@ -476,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         how = f"restricted MILP {this['milp_status']}, {this['milp_seconds']:g} s"
     elif "milp_status" in this:
         how = f"MILP {this['milp_status']}, {this['milp_seconds']:g} s, LP {this['lp_relaxation']}"
+    elif this.get("method", "").startswith("exact polish by location clusters"):
+        how = f"cluster polish, {this['search_seconds']:g} s"
     elif "bound_seconds" in this:
         how = f"location bound, {this['bound_seconds']:g} s"
     else:

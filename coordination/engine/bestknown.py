@@ -291,6 +291,7 @@ def run_clusters(
         best = as_result(problem, assignments_of(problem, stored))
     t0 = time.perf_counter()
     history = [weighted(problem, best.assignments)]
+    rounds: list[dict[str, Any]] = []
     for cluster_requests in sizes:
         budget = Budget(
             lns_neighbourhoods=0,
@@ -302,7 +303,9 @@ def run_clusters(
         if weighted(problem, again.assignments) > weighted(problem, best.assignments):
             best = again
         history.append(weighted(problem, best.assignments))
-        print(f"clusters of {cluster_requests}: {history[-1]:g}", flush=True)
+        polish = again.stats["lp"].get("cluster_polish", {})
+        rounds.append({"cluster_requests": cluster_requests, **polish})
+        print(f"clusters of {cluster_requests}: {history[-1]:g} ({polish})", flush=True)
     violations = check_feasibility(problem, best)
     if violations:
         raise RuntimeError(f"the cluster polish's solution fails the checker: {violations[:3]}")
@@ -311,6 +314,7 @@ def run_clusters(
         "method": "exact polish by location clusters, warm-started",
         "search_seconds": round(time.perf_counter() - t0, 1),
         "best_after_round": history,
+        "rounds": rounds,
         "best_known_weighted": weighted(problem, best.assignments),
         "dual_bound": engine.upper_bound,
         "dual_bound_from": engine.stats.get("lp", {}).get("bound_kind"),

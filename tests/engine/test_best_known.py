@@ -66,6 +66,7 @@ def test_the_milp_restricted_to_the_lp_pairs_reaches_the_lp_where_it_is_tight() 
 def test_the_cluster_polish_run_keeps_the_best_allocation_it_found() -> None:
     record = bestknown.run_clusters(200, seed=2, sizes=[60, 90], clusters=3, nodes=50)
     assert len(record["best_after_round"]) == 3  # the start, then one per cluster size
+    assert [r["cluster_requests"] for r in record["rounds"]] == [60, 90]
     assert record["best_after_round"] == sorted(record["best_after_round"])
     assert record["engine_weighted"] <= record["best_known_weighted"] <= record["dual_bound"]
     problem = generate(200, seed=2)

@@ -167,6 +167,36 @@ def run(size: int, seed: int, time_limit: float, log_file: str | None = None) ->
     return record
 
 
+def _better_start(problem: Problem, engine: Result, size: int, seed: int) -> tuple[Assignment, ...]:
+    """The stored best-known allocation when it beats the engine's, else the engine's."""
+    stored = load(size, seed)
+    if stored is not None and stored["best_known_weighted"] > weighted(problem, engine.assignments):
+        return assignments_of(problem, stored)
+    return engine.assignments
+
+
+def _warm_rounds(
+    problem: Problem, best: Result, budgets: list[tuple[str, Any]]
+) -> tuple[Result, list[float], list[Result]]:
+    """One warm restart from the best allocation so far per (label, budget); the best of
+    all (checker-clean), the best after each round, and each round's result."""
+    from .solver import solve
+
+    history = [weighted(problem, best.assignments)]
+    results = []
+    for label, budget in budgets:
+        again = solve(problem, start=best, budget=budget, bound=False, time_limit=1e9)
+        if weighted(problem, again.assignments) > weighted(problem, best.assignments):
+            best = again
+        history.append(weighted(problem, best.assignments))
+        results.append(again)
+        print(f"{label}: {history[-1]:g}", flush=True)
+    violations = check_feasibility(problem, best)
+    if violations:
+        raise RuntimeError(f"the warm restarts' best solution fails the checker: {violations[:3]}")
+    return best, history, results
+
+
 def run_search(
     size: int,
     seed: int,
@@ -181,7 +211,7 @@ def run_search(
     search with CP-SAT seed k, preferences), far beyond the production budget;
     ``locations``/``requests``: each neighbourhood's size (the production budget's is
     3 and 20). The bound is then the engine's proven one (the compact Lagrangian)."""
-    from .solver import Budget, solve
+    from .solver import Budget
 
     problem, engine, head = _engine_run(
         size,
@@ -190,24 +220,21 @@ def run_search(
         f" --locations {locations} --requests {requests}",
     )
     t0 = time.perf_counter()
-    best, history = engine, [weighted(problem, engine.assignments)]
-    for k in range(rounds):
-        budget = Budget(
-            lns_neighbourhoods=neighbourhoods,
-            lns_work=work,
-            lns_locations=locations,
-            lns_requests=requests,
-            seed=k,
+    budgets = [
+        (
+            f"round {k + 1}",
+            Budget(
+                lns_neighbourhoods=neighbourhoods,
+                lns_work=work,
+                lns_locations=locations,
+                lns_requests=requests,
+                seed=k,
+            ),
         )
-        again = solve(problem, start=best, budget=budget, bound=False, time_limit=1e9)
-        if weighted(problem, again.assignments) > weighted(problem, best.assignments):
-            best = again
-        history.append(weighted(problem, best.assignments))
-        print(f"round {k + 1}: {history[-1]:g}", flush=True)
+        for k in range(rounds)
+    ]
+    best, history, _ = _warm_rounds(problem, engine, budgets)
     search_seconds = time.perf_counter() - t0
-    violations = check_feasibility(problem, best)
-    if violations:
-        raise RuntimeError(f"the long search's solution fails the checker: {violations[:3]}")
     return {
         **head,
         "method": "engine neighbourhood search, warm-started, long budget",
@@ -234,10 +261,7 @@ def run_restricted(
     problem, engine, head = _engine_run(
         size, seed, f"--method restricted --time-limit {time_limit:g}{effort}"
     )
-    stored = load(size, seed)
-    start = engine.assignments
-    if stored is not None and stored["best_known_weighted"] > head["engine_weighted"]:
-        start = assignments_of(problem, stored)
+    start = _better_start(problem, engine, size, seed)
     out = solve_restricted(problem, start, time_limit=time_limit, heuristic_effort=heuristic_effort)
     lp, exact = out.lp, out.milp
     if exact is None:
@@ -277,7 +301,7 @@ def run_clusters(
     up to ``clusters`` groups of nearby locations with the rest fixed. Each group's exact
     LP is solved, so this reaches sizes where the whole region's LP takes minutes or more.
     The bound kept is the engine's proven one."""
-    from .solver import Budget, solve
+    from .solver import Budget
 
     problem, engine, head = _engine_run(
         size,
@@ -285,30 +309,25 @@ def run_clusters(
         f"--method clusters --cluster-sizes {','.join(map(str, sizes))} --clusters {clusters} "
         f"--nodes {nodes}",
     )
-    stored = load(size, seed)
-    best = engine
-    if stored is not None and stored["best_known_weighted"] > head["engine_weighted"]:
-        best = as_result(problem, assignments_of(problem, stored))
+    best = as_result(problem, _better_start(problem, engine, size, seed))
     t0 = time.perf_counter()
-    history = [weighted(problem, best.assignments)]
-    rounds: list[dict[str, Any]] = []
-    for cluster_requests in sizes:
-        budget = Budget(
-            lns_neighbourhoods=0,
-            cluster_polish=clusters,
-            cluster_requests=cluster_requests,
-            cluster_nodes=nodes,
+    budgets = [
+        (
+            f"clusters of {n}",
+            Budget(
+                lns_neighbourhoods=0,
+                cluster_polish=clusters,
+                cluster_requests=n,
+                cluster_nodes=nodes,
+            ),
         )
-        again = solve(problem, start=best, budget=budget, bound=False, time_limit=1e9)
-        if weighted(problem, again.assignments) > weighted(problem, best.assignments):
-            best = again
-        history.append(weighted(problem, best.assignments))
-        polish = again.stats["lp"].get("cluster_polish", {})
-        rounds.append({"cluster_requests": cluster_requests, **polish})
-        print(f"clusters of {cluster_requests}: {history[-1]:g} ({polish})", flush=True)
-    violations = check_feasibility(problem, best)
-    if violations:
-        raise RuntimeError(f"the cluster polish's solution fails the checker: {violations[:3]}")
+        for n in sizes
+    ]
+    best, history, results = _warm_rounds(problem, best, budgets)
+    rounds = [
+        {"cluster_requests": n, **res.stats["lp"].get("cluster_polish", {})}
+        for n, res in zip(sizes, results, strict=True)
+    ]
     return {
         **head,
         "method": "exact polish by location clusters, warm-started",

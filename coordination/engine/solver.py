@@ -1279,7 +1279,8 @@ def solve(
     Small instances (``exact=None``: at most EXACT_MAX_PAIRS eligible pairs) are
     solved to optimality by the exact MILP; ``exact=False`` forces the heuristic.
     ``progress(stage, fraction)`` is called as phases advance (stages ``index``,
-    ``construct``, ``repair``, ``bound``, ``lns``, ``preferences``, ``done``); the
+    ``exact``, ``construct``, ``repair``, ``bound``, ``lns``, ``polish`` (either exact
+    polish), ``preferences``, ``done``); the
     fraction is of the whole solve, never decreases, and is 1.0 only at ``done``.
     """
     budget = budget or default_budget(len(problem.requests))

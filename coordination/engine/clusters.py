@@ -7,8 +7,8 @@ model on its LP relaxation's pairs (``exact.solve_restricted``), started from th
 allocation. Placements elsewhere touch a group only through the sources that reach across
 locations (a school's docent-begeleiders, the regional pool); the hours and students they
 take there are passed as ``reserved``. A group's solution replaces its part of the
-allocation when it places more (weighted), so the polish never makes the allocation
-worse.
+allocation when the whole allocation then ranks higher (more placed, weighted; at the
+same count more in their preferences), so the polish never makes the allocation worse.
 
 Why: wherever the optimum is known the exact LP equals it, and the exact model on the LP's
 pairs reached it where the neighbourhood search stays 2-4 % below (docs/benchmarks.md,

@@ -12,6 +12,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -158,8 +159,13 @@ def allocation_run(
     time_limit: float | None = None,
     progress: Progress | None = None,
     lease_held: bool = False,
+    clusters: int | None = None,
 ) -> AllocationRun:
     """Run the engine for one region and store its proposals.
+
+    ``clusters``: an operator's thorough run (``manage.py allocate --clusters N``): after
+    the search, N groups of nearby locations are re-solved exactly (the engine's cluster
+    polish, for regions beyond its whole-region polish; about a quarter of a minute each).
 
     At most one run per region is `running` (a partial unique index); a second caller gets
     AllocationAlreadyRunning. A run a coordinator queued (allocation_queue_run) is the one
@@ -203,11 +209,16 @@ def allocation_run(
                 loaded_seq=loaded_seq,
                 full_run_started_at=run.started_at if previous is None else previous[1],
             )
+            budget = None
+            if clusters is not None:
+                size = len(loaded.problem.requests)
+                budget = replace(engine.default_budget(size), cluster_polish=clusters)
             result = engine.solve(
                 loaded.problem,
                 time_limit=time_limit,
                 progress=progress,
                 previous=None if previous is None else previous[0],
+                budget=budget,
                 index_cache=KEPT_INDEXES,
             )
             store_result(run=run, loaded=loaded, result=result, mode_reason=why)

@@ -24,10 +24,11 @@ from .model import (
     request_load,
 )
 from .scenario import CapacityRow, ScenarioResult, capacity_report, run_scenario, solve_base
-from .solver import solve
+from .solver import Budget, default_budget, solve
 
 __all__ = [
     "Assignment",
+    "Budget",
     "CapacityRow",
     "Draw",
     "ExistingPlacement",
@@ -43,6 +44,7 @@ __all__ = [
     "Violation",
     "capacity_report",
     "check_feasibility",
+    "default_budget",
     "problem_from_json",
     "problem_to_json",
     "request_load",

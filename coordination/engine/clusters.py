@@ -31,10 +31,12 @@ import numpy as np
 
 from .exact import ExactResult, solve_restricted
 from .geo import haversine_km
-from .model import Assignment, Draw, draw_cost
+from .locbound import SHARED_KINDS
+from .model import Assignment, Problem, draw_cost
 
 if TYPE_CHECKING:
     from .solver import Solver
+    from .state import State
 
 
 # At most this part of a group's requests are unplaced ones (next_cluster).
@@ -123,7 +125,9 @@ def next_cluster(
     return Cluster(tuple(sorted(chosen)), tuple(sorted(placed | set(wanted))))
 
 
-def _subproblem(s: Solver, cluster: Cluster) -> tuple[Any, dict[int, dict[int, tuple[float, int]]]]:
+def _subproblem(
+    s: Solver, cluster: Cluster
+) -> tuple[Problem, dict[int, dict[int, tuple[float, int]]]]:
     """The cluster as a Problem, and what placements elsewhere take from its shared sources."""
     ix, st, problem = s.ix, s.st, s.problem
     locs = set(cluster.locations)
@@ -147,7 +151,7 @@ def _subproblem(s: Solver, cluster: Cluster) -> tuple[Any, dict[int, dict[int, t
     inside = set(members)
     reserved: dict[int, dict[int, tuple[float, int]]] = {}
     for src in sources:
-        if src.kind not in ("regionale_pool", "docent_begeleider"):
+        if src.kind not in SHARED_KINDS:
             continue
         j = ix.spos[src.id]
         weeks: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -168,12 +172,6 @@ def _subproblem(s: Solver, cluster: Cluster) -> tuple[Any, dict[int, dict[int, t
         existing=tuple(e for e in problem.existing if e.fixed and e.request_id in confirmed_ids),
     )
     return sub, reserved
-
-
-def _assignment(s: Solver, r: int) -> Assignment:
-    ix, st = s.ix, s.st
-    draws = tuple(Draw(ix.sid[j], h, draw_cost(h, st.gf[j])) for j, h in st.draws[r] or ())
-    return Assignment(ix.rid[r], ix.pid[int(st.assign[r])], draws)
 
 
 def polish_clusters(
@@ -203,8 +201,9 @@ def polish_clusters(
             break
         covered.update(cluster.locations)
         sub, reserved = _subproblem(s, cluster)
-        members = [s.ix.rpos[r.id] for r in sub.requests]
-        start = [_assignment(s, r) for r in members if s.st.assign[r] >= 0]
+        member_ids = {r.id for r in sub.requests}
+        placed = s.assignments()
+        start = [a for a in placed if a.request_id in member_ids]
         out = solve_restricted(
             sub,
             start,
@@ -223,11 +222,12 @@ def polish_clusters(
             status = f"LP {out.lp.status}"
         info["statuses"][status] = info["statuses"].get(status, 0) + 1
         if out.milp is not None and out.milp.draws is not None:
+            outside = [a for a in placed if a.request_id not in member_ids]
+            fresh = _merged_state(s, outside, out.milp)
             before = _score(s, s.st)
-            fresh = _merged_state(s, set(members), out.milp)
-            if fresh is not None and _score(s, fresh) > before:
+            if fresh is not None and (after := _score(s, fresh)) > before:
                 info["improved"] += 1
-                info["gained_weighted"] += _score(s, fresh)[0] - before[0]
+                info["gained_weighted"] += after[0] - before[0]
                 s.st = fresh
         if progress is not None:
             progress((k + 1) / clusters)
@@ -237,20 +237,12 @@ def polish_clusters(
     return info
 
 
-def _merged_state(s: Solver, members: set[int], res: ExactResult) -> Any:
-    """The current allocation outside the cluster with the cluster's solution inside."""
-    ix, st = s.ix, s.st
-    plek_of = {
-        ix.rid[r]: ix.pid[int(st.assign[r])]
-        for r in np.flatnonzero(st.assign >= 0).tolist()
-        if r not in members
-    }
-    draws = {
-        ix.rid[r]: [(ix.sid[j], h) for j, h in st.draws[r] or ()]
-        for r in np.flatnonzero(st.assign >= 0).tolist()
-        if r not in members
-    }
-    plek_of.update(res.plek_of)
-    draws.update(res.draws or {})
-    merged = ExactResult(res.status, res.placed_weighted, plek_of, res.dual_bound, draws)
+def _merged_state(s: Solver, outside: list[Assignment], res: ExactResult) -> State | None:
+    """The placements outside the cluster with the cluster's solution inside, as a state
+    (None when the whole does not pass the state's checks: Solver._state_of)."""
+    plek_of = {a.request_id: a.plek_id for a in outside} | res.plek_of
+    draws = {a.request_id: [(d.source_id, d.load_hours) for d in a.draws] for a in outside}
+    merged = ExactResult(
+        res.status, res.placed_weighted, plek_of, res.dual_bound, draws | (res.draws or {})
+    )
     return s._state_of(merged)

@@ -363,13 +363,13 @@ def solve_restricted(
     one more (weighted) than ``start``.
     """
     t0 = time.perf_counter()
-    priority = {r.id: r.priority for r in problem.requests}
     lp = solve_exact(
         problem, time_limit=min(time_limit, max(1.0, until - t0)), relax=True, reserved=reserved
     )
     t1 = time.perf_counter()
     if lp.status != "Optimal" or not lp.x_values:
         return RestrictedResult(lp, None, 0, frozenset(), t1 - t0, 0.0)
+    priority = {r.id: r.priority for r in problem.requests}
     if only_gain and lp.placed_weighted < sum(priority[a.request_id] for a in start) + 1 - 1e-6:
         # Whole priorities: no allocation places one more than ``start`` (weighted).
         return RestrictedResult(lp, None, 0, frozenset(), t1 - t0, 0.0)

@@ -1381,14 +1381,10 @@ def solve(
     by_clusters = bound and not polish and s.budget.cluster_polish > 0 and not _bound_reached(s)
     s.phase(0.5, 0.8 if polish or by_clusters else 0.95)
     _search(s)
-    if polish:
+    if polish or by_clusters:
         s.phase(0.8, 0.95)
         s.progress("polish", 0.0)
-        s.polish_exact()
-    elif by_clusters:
-        s.phase(0.8, 0.95)
-        s.progress("polish", 0.0)
-        s.polish_by_clusters()
+        s.polish_exact() if polish else s.polish_by_clusters()
     s.phase(0.95, 0.99)
     s.progress("preferences", 0.0)
     if s.improve_preferences(cap):
